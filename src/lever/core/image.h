@@ -1,0 +1,76 @@
+// An RGB image and a small software rasteriser for environments' human views, plots and videos.
+//
+// Coverage rule, shared by every shape: pixel (x, y) is painted when its centre (x + 0.5, y + 0.5)
+// lies inside the shape. Straight edges are half-open (left/top in, right/bottom out) so shapes
+// that share an edge never paint the same pixel twice; a circle includes its boundary. No
+// anti-aliasing, so results are deterministic to the byte. The drawing functions clip to the image
+// and never allocate, so an environment can redraw its view every step.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace lever {
+
+struct Color {
+  uint8_t r, g, b;
+};
+
+inline bool operator==(Color a, Color b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+inline bool operator!=(Color a, Color b) { return !(a == b); }
+
+struct Point {
+  float x, y;
+};
+
+struct Image {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;  // RGB, row-major, 3 bytes per pixel, no row padding
+
+  // Keeps the buffer when the size is unchanged, so a renderer may call this every frame.
+  // Throws UsageError on a negative size. New pixels are black; old contents are not preserved.
+  void resize(int w, int h);
+  void fill(Color c);
+
+  // No bounds check: callers pass coordinates inside [0, width) x [0, height).
+  uint8_t* at(int x, int y) { return pixels.data() + (static_cast<size_t>(y) * width + x) * 3; }
+  const uint8_t* at(int x, int y) const {
+    return pixels.data() + (static_cast<size_t>(y) * width + x) * 3;
+  }
+  Color color_at(int x, int y) const {
+    const uint8_t* p = at(x, y);
+    return {p[0], p[1], p[2]};
+  }
+};
+
+// The corners may come in any order; covers x0 <= px < x1, y0 <= py < y1 for pixel centres.
+void fill_rect(Image& image, float x0, float y0, float x1, float y1, Color color);
+
+// Covers centres at distance <= radius from (cx, cy); a radius <= 0 draws nothing.
+void fill_circle(Image& image, float cx, float cy, float radius, Color color);
+
+// Any winding order; fewer than 3 points draws nothing. A concave polygon is filled to the
+// convex hull of each row (one span per row), which is why the name says convex.
+void fill_convex_polygon(Image& image, const Point* points, int count, Color color);
+
+// A rectangle `width` wide centred on the segment, with flat ends at the endpoints. A segment of
+// zero length draws a width x width square centred on the point.
+void draw_line(Image& image, float x0, float y0, float x1, float y1, float width, Color color);
+
+// stb_easy_font glyphs; (x, y) is the top-left corner of the first line, '\n' starts a new line
+// 12 * scale pixels lower. Bytes outside printable ASCII draw as '?'.
+void draw_text(Image& image, int x, int y, std::string_view text, Color color, int scale = 1);
+
+// The same text rotated a quarter turn anticlockwise, reading bottom to top (a y-axis label):
+// the baseline side faces right, the first glyph starts at row y and the text ends at
+// row y - text_width(text, scale).
+void draw_text_vertical(Image& image, int x, int y, std::string_view text, Color color,
+                        int scale = 1);
+
+// Advance width of the widest line, in pixels (includes the trailing inter-glyph gap).
+int text_width(std::string_view text, int scale = 1);
+// Height from the top of the first line to the bottom of the last line's glyphs, in pixels.
+int text_height(std::string_view text, int scale = 1);
+
+}  // namespace lever

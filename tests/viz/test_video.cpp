@@ -1,0 +1,189 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "lever/viz/video.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
+}
+
+#include "lever/core/errors.h"
+#include "scratch_dir.h"
+
+namespace lever {
+namespace {
+
+constexpr Color kBackground{20, 30, 40};
+constexpr Color kSquare{250, 200, 10};
+
+Image moving_square(int w, int h, int frame) {
+  Image image;
+  image.resize(w, h);
+  image.fill(kBackground);
+  const float x = 4.0f * frame;
+  fill_rect(image, x, 10, x + 12, 22, kSquare);
+  return image;
+}
+
+void write_video(const std::filesystem::path& path, int w, int h, int frames) {
+  VideoWriter writer(path, w, h, 10);
+  for (int i = 0; i < frames; ++i) writer.write_frame(moving_square(w, h, i));
+  EXPECT_EQ(writer.frames_written(), frames);
+  writer.close();
+}
+
+// Decodes every frame of a file with libavformat/libavcodec, independently of VideoWriter.
+std::vector<Image> decode_all(const std::filesystem::path& path) {
+  AVFormatContext* format = nullptr;
+  if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) {
+    ADD_FAILURE() << "cannot open " << path;
+    return {};
+  }
+  avformat_find_stream_info(format, nullptr);
+  const AVCodec* decoder = nullptr;
+  const int stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
+  std::vector<Image> frames;
+  if (stream < 0 || decoder == nullptr) {
+    ADD_FAILURE() << "no video stream in " << path;
+    avformat_close_input(&format);
+    return frames;
+  }
+  AVCodecContext* codec = avcodec_alloc_context3(decoder);
+  avcodec_parameters_to_context(codec, format->streams[stream]->codecpar);
+  EXPECT_EQ(avcodec_open2(codec, decoder, nullptr), 0);
+  AVPacket* packet = av_packet_alloc();
+  AVFrame* frame = av_frame_alloc();
+  SwsContext* to_rgb = nullptr;
+  auto receive = [&] {
+    while (avcodec_receive_frame(codec, frame) == 0) {
+      to_rgb = sws_getCachedContext(
+          to_rgb, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+          frame->width, frame->height, AV_PIX_FMT_RGB24, SWS_POINT, nullptr, nullptr, nullptr);
+      Image image;
+      image.resize(frame->width, frame->height);
+      uint8_t* out[1] = {image.pixels.data()};
+      const int out_stride[1] = {image.width * 3};
+      sws_scale(to_rgb, frame->data, frame->linesize, 0, frame->height, out, out_stride);
+      frames.push_back(std::move(image));
+    }
+  };
+  while (av_read_frame(format, packet) >= 0) {
+    if (packet->stream_index == stream) avcodec_send_packet(codec, packet);
+    av_packet_unref(packet);
+    receive();
+  }
+  avcodec_send_packet(codec, nullptr);
+  receive();
+  sws_freeContext(to_rgb);
+  av_frame_free(&frame);
+  av_packet_free(&packet);
+  avcodec_free_context(&codec);
+  avformat_close_input(&format);
+  return frames;
+}
+
+double mean_abs_difference(const Image& a, const Image& b) {
+  double total = 0;
+  for (size_t i = 0; i < a.pixels.size(); ++i) total += std::abs(a.pixels[i] - b.pixels[i]);
+  return total / static_cast<double>(a.pixels.size());
+}
+
+TEST(VideoFiles, Mp4DecodesToTheFramesWritten) {
+  ScratchDir dir;
+  const auto path = dir / "episode.mp4";
+  write_video(path, 64, 48, 10);
+  EXPECT_EQ(dir.entry_count(), 1);  // no temp file left behind
+  const std::vector<Image> frames = decode_all(path);
+  ASSERT_EQ(frames.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(frames[i].width, 64);
+    ASSERT_EQ(frames[i].height, 48);
+    // Lossy, but the square must be where it was drawn.
+    EXPECT_LT(mean_abs_difference(frames[i], moving_square(64, 48, i)), 6.0) << "frame " << i;
+    const Color centre = frames[i].color_at(4 * i + 6, 16);
+    EXPECT_GT(centre.r, 200) << "frame " << i;
+    EXPECT_LT(centre.b, 60) << "frame " << i;
+  }
+}
+
+TEST(VideoFiles, GifDecodesToExactlyTheFramesWritten) {
+  ScratchDir dir;
+  const auto path = dir / "episode.gif";
+  write_video(path, 63, 47, 10);  // GIF has no even-size rule
+  const std::vector<Image> frames = decode_all(path);
+  ASSERT_EQ(frames.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(frames[i].width, 63);
+    ASSERT_EQ(frames[i].height, 47);
+    EXPECT_EQ(frames[i].pixels, moving_square(63, 47, i).pixels) << "frame " << i;
+  }
+}
+
+TEST(VideoFiles, SameFramesGiveIdenticalBytes) {
+  ScratchDir dir;
+  for (const std::string ext : {".mp4", ".gif"}) {
+    write_video(dir / ("a" + ext), 64, 48, 10);
+    write_video(dir / ("b" + ext), 64, 48, 10);
+    const std::string a = read_bytes(dir / ("a" + ext));
+    EXPECT_GT(a.size(), 100u) << ext;
+    EXPECT_EQ(a, read_bytes(dir / ("b" + ext))) << ext;
+  }
+}
+
+TEST(VideoFiles, DestructorFinishesAnUnclosedFile) {
+  ScratchDir dir;
+  {
+    VideoWriter writer(dir / "unclosed.gif", 32, 32, 5);
+    writer.write_frame(moving_square(32, 32, 0));
+    writer.write_frame(moving_square(32, 32, 1));
+  }
+  EXPECT_EQ(decode_all(dir / "unclosed.gif").size(), 2u);
+  EXPECT_EQ(dir.entry_count(), 1);
+}
+
+TEST(VideoArguments, OddSizeForMp4IsAUsageError) {
+  ScratchDir dir;
+  EXPECT_THROW(VideoWriter(dir / "odd.mp4", 63, 48, 30), UsageError);
+  EXPECT_THROW(VideoWriter(dir / "odd.mp4", 64, 47, 30), UsageError);
+  EXPECT_EQ(dir.entry_count(), 0);
+}
+
+TEST(VideoArguments, UnknownExtensionNamesTheSupportedOnes) {
+  ScratchDir dir;
+  try {
+    VideoWriter writer(dir / "clip.avi", 64, 48, 30);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(".avi"), std::string::npos) << message;
+    EXPECT_NE(message.find(".mp4"), std::string::npos) << message;
+    EXPECT_NE(message.find(".gif"), std::string::npos) << message;
+  }
+  EXPECT_THROW(VideoWriter(dir / "no_extension", 64, 48, 30), UsageError);
+  EXPECT_THROW(VideoWriter(dir / "zero_fps.mp4", 64, 48, 0), UsageError);
+}
+
+TEST(VideoArguments, WrongFrameSizeAndUseAfterClose) {
+  ScratchDir dir;
+  VideoWriter writer(dir / "clip.mp4", 64, 48, 30);
+  EXPECT_THROW(writer.write_frame(moving_square(32, 48, 0)), UsageError);
+  writer.write_frame(moving_square(64, 48, 0));
+  writer.close();
+  writer.close();  // a second close does nothing
+  EXPECT_THROW(writer.write_frame(moving_square(64, 48, 1)), UsageError);
+  EXPECT_EQ(writer.frames_written(), 1);
+  EXPECT_EQ(decode_all(dir / "clip.mp4").size(), 1u);
+}
+
+TEST(VideoArguments, UnwritableDirectoryIsARuntimeFailure) {
+  ScratchDir dir;
+  EXPECT_THROW(VideoWriter(dir / "missing" / "clip.mp4", 64, 48, 30), RuntimeFailure);
+}
+
+}  // namespace
+}  // namespace lever
