@@ -1,0 +1,92 @@
+#include "lever/algo/acting.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace lever {
+
+torch::Tensor network_input(const torch::Tensor& observations, const torch::Device& device) {
+  torch::Tensor x = observations.to(device, /*non_blocking=*/true);
+  if (x.scalar_type() != torch::kFloat32) x = x.to(torch::kFloat32);
+  return x.reshape({x.size(0), -1});
+}
+
+void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic,
+                    int64_t* actions, float* action_logprobs) {
+  const int64_t rows = log_probs.size(0), num_actions = log_probs.size(1);
+  const float* lp = log_probs.data_ptr<float>();
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = lp + i * num_actions;
+    int64_t chosen = 0;
+    if (deterministic) {
+      chosen = std::max_element(row, row + num_actions) - row;
+    } else {
+      double u = rng.uniform();
+      chosen = num_actions - 1;  // guards against the probabilities summing to just under 1
+      for (int64_t a = 0; a < num_actions; ++a) {
+        u -= std::exp(static_cast<double>(row[a]));
+        if (u < 0) {
+          chosen = a;
+          break;
+        }
+      }
+    }
+    actions[i] = chosen;
+    action_logprobs[i] = row[chosen];
+  }
+}
+
+EvalStats summarize_returns(const std::vector<double>& returns) {
+  EvalStats stats;
+  stats.returns = returns;
+  if (returns.empty()) {
+    stats.mean = stats.min = stats.max = stats.var = std::numeric_limits<double>::quiet_NaN();
+    return stats;
+  }
+  double sum = 0.0;
+  stats.min = returns[0];
+  stats.max = returns[0];
+  for (double r : returns) {
+    sum += r;
+    stats.min = std::min(stats.min, r);
+    stats.max = std::max(stats.max, r);
+  }
+  stats.mean = sum / returns.size();
+  double squares = 0.0;
+  for (double r : returns) squares += (r - stats.mean) * (r - stats.mean);
+  stats.var = squares / returns.size();
+  return stats;
+}
+
+EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic,
+                   Rng& rng, const torch::Device& device) {
+  c10::InferenceMode inference;
+  const int n = envs.num_envs();
+  std::vector<int64_t> target(n), done(n, 0);
+  for (int i = 0; i < n; ++i) target[i] = (episodes + i) / n;
+  std::vector<double> returns;
+  std::vector<int64_t> lengths;
+  auto actions = torch::empty({n}, torch::kInt64);
+  std::vector<float> logprobs(n);
+  envs.reset();
+  envs.take_finished_episodes();
+  while (static_cast<int64_t>(returns.size()) < episodes) {
+    const auto out = net->forward(network_input(envs.observations(), device));
+    const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
+    sample_actions(log_probs, rng, deterministic, actions.data_ptr<int64_t>(), logprobs.data());
+    envs.step(actions);
+    for (const auto& episode : envs.take_finished_episodes()) {
+      if (done[episode.env_index] < target[episode.env_index]) {
+        ++done[episode.env_index];
+        returns.push_back(episode.episode_return);
+        lengths.push_back(episode.length);
+      }
+    }
+  }
+  EvalStats stats = summarize_returns(returns);
+  stats.lengths = lengths;
+  return stats;
+}
+
+}  // namespace lever

@@ -1,0 +1,32 @@
+// Turning observations into actions: shared by training, evaluation and videos.
+#pragma once
+#include <torch/torch.h>
+
+#include "lever/core/rng.h"
+#include "lever/env/vec_env.h"
+#include "lever/nn/actor_critic.h"
+
+namespace lever {
+
+// The network's input for a batch of env observations: float, [N, features], on device.
+torch::Tensor network_input(const torch::Tensor& observations, const torch::Device& device);
+
+// Draws one action per row from a categorical distribution given as log-probabilities
+// (float CPU [N, A]); deterministic takes the argmax. Writes N actions and their log-probs.
+void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic,
+                    int64_t* actions, float* action_logprobs);
+
+struct EvalStats {
+  double mean = 0.0, min = 0.0, max = 0.0, var = 0.0;  // var: population variance
+  std::vector<double> returns;
+  std::vector<int64_t> lengths;
+};
+
+// Plays full episodes on envs (reset first) until `episodes` have finished, spread evenly over the
+// envs so short episodes are not over-represented (as SB3's evaluate_policy).
+EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic,
+                   Rng& rng, const torch::Device& device);
+
+EvalStats summarize_returns(const std::vector<double>& returns);
+
+}  // namespace lever

@@ -1,0 +1,95 @@
+#include "lever/algo/play.h"
+
+#include "lever/algo/ppo.h"
+#include "lever/core/errors.h"
+#include "lever/env/registry.h"
+#include "lever/env/vec_env.h"
+#include "lever/viz/video.h"
+
+namespace lever {
+
+LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::string& device) {
+  TrainingState state = load_checkpoint(checkpoint);
+  LoadedPolicy policy{Config::from_json(state.config, checkpoint.string())};
+  const EnvSpec spec = make_env(policy.config.str("env"))->spec();
+  policy.device = resolve_device(device, spec.obs_type == ObsType::kU8Image);
+  policy.net = make_actor_critic(policy.config, spec.obs_elements(), spec.num_actions);
+  policy.net->to(policy.device);
+  policy.net->flatten();
+  if (state.params.numel() != policy.net->flat().numel()) {
+    throw CheckpointError(checkpoint.string() + ": parameter count does not match its config");
+  }
+  torch::NoGradGuard no_grad;
+  policy.net->flat().values().copy_(state.params);
+  return policy;
+}
+
+EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const EvalRequest& request) {
+  LoadedPolicy policy = load_policy(checkpoint, "auto");
+  const Config& c = policy.config;
+  VecEnvOptions options;
+  options.env_id = c.str("env");
+  options.num_envs = request.num_envs;
+  options.num_threads = static_cast<int>(c.i64("num_threads"));
+  options.num_levels = c.i64("num_levels");
+  options.start_level = c.i64("start_level");
+  options.max_episode_steps = c.i64("max_episode_steps");
+  options.seed = request.seed;
+  if (request.test_levels && options.num_levels > 0) {
+    options.start_level += options.num_levels;
+    options.num_levels = (int64_t{1} << 31) - options.start_level;
+  }
+  VecEnv envs(options);
+  Rng rng(request.seed * 3 + 3);
+  return evaluate(policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
+}
+
+PlayResult play_episode(const PlayRequest& request) {
+  LoadedPolicy policy{Config::defaults()};
+  std::string env_id = request.env_id;
+  if (!request.policy.empty()) {
+    policy = load_policy(request.policy, "auto");
+    env_id = policy.config.str("env");
+  }
+  VecEnvOptions options;
+  options.env_id = env_id;
+  options.num_envs = 1;
+  options.num_threads = 1;
+  options.seed = request.seed;
+  if (!request.policy.empty()) options.max_episode_steps = policy.config.i64("max_episode_steps");
+  VecEnv envs(options);
+  Rng rng(request.seed * 3 + 5);
+
+  Image frame;
+  envs.env(0).render(frame);
+  VideoWriter video(request.out, frame.width, frame.height, request.fps);
+  video.write_frame(frame);
+  PlayResult result;
+  int64_t action = 0;
+  float logprob = 0.0f;
+  c10::InferenceMode inference;
+  for (int64_t t = 0; t < request.max_steps; ++t) {
+    if (policy.net) {
+      const auto out = policy.net->forward(network_input(envs.observations(), policy.device));
+      const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
+      sample_actions(log_probs, rng, request.deterministic, &action, &logprob);
+    } else {
+      action = static_cast<int64_t>(rng.below(envs.spec().num_actions));
+    }
+    envs.step(&action);
+    result.steps += 1;
+    const auto finished = envs.take_finished_episodes();
+    if (!finished.empty()) {
+      result.episode_return = finished[0].episode_return;
+      break;  // the env has already reset; its last frame was drawn on the previous step
+    }
+    result.episode_return += envs.rewards().data_ptr<float>()[0];
+    envs.env(0).render(frame);
+    video.write_frame(frame);
+  }
+  video.close();
+  result.frames = video.frames_written();
+  return result;
+}
+
+}  // namespace lever

@@ -1,0 +1,46 @@
+// Playing episodes with a trained (or random) policy: evaluation of a checkpoint and videos.
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "lever/algo/acting.h"
+#include "lever/algo/checkpoint.h"
+#include "lever/core/config.h"
+
+namespace lever {
+
+// A trained policy restored from a checkpoint, with the config it was trained with.
+struct LoadedPolicy {
+  Config config;
+  ActorCritic net{nullptr};
+  torch::Device device{torch::kCPU};
+};
+LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::string& device);
+
+struct EvalRequest {
+  int64_t episodes = 10;
+  bool deterministic = false;
+  bool test_levels = true;  // false: the training levels
+  uint64_t seed = 0;
+  int num_envs = 8;
+};
+EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const EvalRequest& request);
+
+struct PlayRequest {
+  std::string env_id;            // used when there is no checkpoint
+  std::filesystem::path policy;  // empty: uniformly random actions
+  std::filesystem::path out;     // .mp4 or .gif
+  uint64_t seed = 0;
+  int64_t max_steps = 1000;
+  bool deterministic = false;
+  int fps = 50;
+};
+struct PlayResult {
+  double episode_return = 0.0;
+  int64_t steps = 0;
+  int frames = 0;
+};
+// Plays one episode (or max_steps) and writes the env's human view of every step as a video.
+PlayResult play_episode(const PlayRequest& request);
+
+}  // namespace lever

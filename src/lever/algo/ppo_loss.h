@@ -1,0 +1,31 @@
+// The PPO objective for one minibatch (Schulman et al. 2017), as CleanRL's ppo.py computes it.
+#pragma once
+#include <torch/torch.h>
+
+namespace lever {
+
+struct PpoLossSettings {
+  double clip_coef = 0.2;
+  bool clip_vloss = true;
+  bool norm_adv = true;
+  double ent_coef = 0.01;
+  double vf_coef = 0.5;
+  double beta = 0.0;  // KL(old || new) penalty
+};
+
+struct PpoLoss {
+  torch::Tensor loss;         // what to back-propagate
+  torch::Tensor policy_loss;  // clipped surrogate (to minimise)
+  torch::Tensor value_loss;   // 0.5 * (clipped) squared error
+  torch::Tensor entropy;      // mean policy entropy
+  torch::Tensor kl;           // k3 estimate of KL(old || new): mean((r - 1) - log r)
+  torch::Tensor ratio;        // pi_new / pi_old per sample (for the clip fraction)
+};
+
+// logits [B, A] and values [B] from the current network; the rest from the rollout.
+PpoLoss ppo_loss(const torch::Tensor& logits, const torch::Tensor& values,
+                 const torch::Tensor& actions, const torch::Tensor& old_logprobs,
+                 const torch::Tensor& old_values, const torch::Tensor& advantages,
+                 const torch::Tensor& returns, const PpoLossSettings& settings);
+
+}  // namespace lever

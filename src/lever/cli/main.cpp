@@ -1,0 +1,274 @@
+// The `lever` command: parses arguments, calls the library, turns errors into one-line messages.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "lever/algo/play.h"
+#include "lever/algo/ppo.h"
+#include "lever/bench/bench.h"
+#include "lever/core/errors.h"
+#include "lever/core/machine.h"
+#include "lever/core/stop_signal.h"
+#include "lever/env/registry.h"
+
+namespace lever {
+namespace {
+
+std::string default_run_name(const std::string& config_path) {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+  return std::filesystem::path(config_path).stem().string() + "-" + stamp;
+}
+
+void print_result(const TrainResult& result, const std::filesystem::path& run_dir) {
+  if (!result.finished) {
+    std::printf("stopped after update %lld (%lld steps); continue with: lever resume %s\n",
+                static_cast<long long>(result.updates), static_cast<long long>(result.total_steps),
+                run_dir.c_str());
+    return;
+  }
+  std::printf("finished %lld steps in %.1f s (%.0f steps/s)\n",
+              static_cast<long long>(result.total_steps), result.wall_seconds,
+              result.steps_per_second);
+  if (!result.final_eval.returns.empty()) {
+    std::printf("final evaluation over %zu episodes: mean %.2f  min %.2f  max %.2f  var %.2f\n",
+                result.final_eval.returns.size(), result.final_eval.mean, result.final_eval.min,
+                result.final_eval.max, result.final_eval.var);
+  }
+  std::printf("run directory: %s\n", run_dir.c_str());
+}
+
+nlohmann::json eval_json(const EvalStats& stats) {
+  return {{"mean_return", stats.mean}, {"min_return", stats.min}, {"max_return", stats.max},
+          {"var_return", stats.var},   {"episodes", stats.returns.size()},
+          {"returns", stats.returns},  {"lengths", stats.lengths}};
+}
+
+void list_envs(bool as_json) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& info : env_registry()) {
+    const EnvSpec spec = info.make(nlohmann::json::object())->spec();
+    nlohmann::json row = {{"id", info.id},
+                          {"description", info.description},
+                          {"obs_shape", spec.obs_shape},
+                          {"obs_dtype", spec.obs_type == ObsType::kF32 ? "float32" : "uint8"},
+                          {"num_actions", spec.num_actions},
+                          {"max_episode_steps", spec.max_episode_steps}};
+    nlohmann::json options = nlohmann::json::array();
+    for (const auto& option : info.options) {
+      options.push_back({{"name", option.name}, {"default", option.default_value}, {"doc", option.doc}});
+    }
+    row["options"] = options;
+    all.push_back(row);
+  }
+  if (as_json) {
+    std::cout << all.dump(2) << "\n";
+    return;
+  }
+  for (const auto& row : all) {
+    std::string shape;
+    for (const auto& d : row["obs_shape"]) shape += (shape.empty() ? "" : "x") + d.dump();
+    std::printf("%-12s obs %s %s, %d actions, time limit %d\n", row["id"].get<std::string>().c_str(),
+                shape.c_str(), row["obs_dtype"].get<std::string>().c_str(),
+                row["num_actions"].get<int>(), row["max_episode_steps"].get<int>());
+    std::printf("    %s\n", row["description"].get<std::string>().c_str());
+    if (row["options"].empty()) std::printf("    options: none\n");
+    for (const auto& option : row["options"]) {
+      std::printf("    option %s (default %s): %s\n", option["name"].get<std::string>().c_str(),
+                  option["default"].dump().c_str(), option["doc"].get<std::string>().c_str());
+    }
+  }
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"lever: a fast deep reinforcement learning lab (PPO on vectorised C++ envs)"};
+  app.set_version_flag("--version", std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
+  app.require_subcommand(1);
+
+  // train
+  auto* train = app.add_subcommand("train", "Train an agent from an experiment config (JSON)");
+  std::string config_path, name, run_dir_option, device;
+  std::vector<std::string> overrides;
+  int64_t seed = -1;
+  bool quiet = false, overwrite = false;
+  train->add_option("config", config_path, "Experiment file (see docs/CONFIG.md)")->required();
+  train->add_option("--set", overrides, "Override a config key: --set key=value (repeatable)");
+  train->add_option("--name", name, "Run name (default: <config name>-<date>-<time>)");
+  train->add_option("--run-dir", run_dir_option, "Directory of this run (default: runs/<name>)");
+  train->add_option("--seed", seed, "Random seed (same as --set seed=N)");
+  train->add_option("--device", device, "cpu, cuda or auto (same as --set device=D)");
+  train->add_flag("--quiet", quiet, "No progress line");
+  train->add_flag("--overwrite", overwrite, "Replace a run already in the run directory");
+
+  // resume
+  auto* resume = app.add_subcommand("resume", "Continue a run from its newest checkpoint");
+  std::string resume_dir;
+  resume->add_option("run_dir", resume_dir, "The run's directory")->required();
+  resume->add_flag("--quiet", quiet, "No progress line");
+
+  // eval
+  auto* eval = app.add_subcommand("eval", "Evaluate a trained agent over full episodes");
+  std::string eval_target, levels = "test";
+  int64_t episodes = 10, eval_seed = 12345;
+  int eval_envs = 8;
+  bool deterministic = false, as_json = false;
+  eval->add_option("target", eval_target, "A run directory or a checkpoint file")->required();
+  eval->add_option("--episodes", episodes, "Number of full episodes")->check(CLI::PositiveNumber);
+  eval->add_flag("--deterministic", deterministic, "Argmax actions instead of sampling");
+  eval->add_flag("--json", as_json, "Print one JSON object");
+  eval->add_option("--levels", levels, "Levels to play: test (unseen) or train")
+      ->check(CLI::IsMember({"test", "train"}));
+  eval->add_option("--seed", eval_seed, "Seed of the evaluation envs and action sampling");
+  eval->add_option("--num-envs", eval_envs, "Parallel evaluation envs")->check(CLI::PositiveNumber);
+
+  // bench
+  auto* bench = app.add_subcommand("bench", "Measure speed (figures for docs/PERFORMANCE.md)");
+  std::string bench_what;
+  int64_t bench_steps = 200000;
+  int bench_num_envs = 64;
+  double bench_seconds = 1.0;
+  bench->add_option("what", bench_what, "ppo or envs")->required()->check(CLI::IsMember({"ppo", "envs"}));
+  bench->add_flag("--json", as_json, "Print one JSON object");
+  bench->add_option("--steps", bench_steps, "ppo: env steps to train for")->check(CLI::PositiveNumber);
+  bench->add_option("--num-envs", bench_num_envs, "envs: how many envs to step together")
+      ->check(CLI::PositiveNumber);
+  bench->add_option("--seconds", bench_seconds, "envs: seconds per measurement")
+      ->check(CLI::PositiveNumber);
+
+  // envs
+  auto* envs = app.add_subcommand("envs", "List every environment with its options and spaces");
+  envs->add_flag("--json", as_json, "Print JSON");
+
+  // config
+  auto* config_cmd = app.add_subcommand("config", "Check a config and print it resolved, or the key reference");
+  std::string check_path;
+  bool doc = false;
+  config_cmd->add_option("config", check_path, "Experiment file to check");
+  config_cmd->add_option("--set", overrides, "Override a config key: --set key=value");
+  config_cmd->add_flag("--doc", doc, "Print the key reference (docs/CONFIG.md)");
+
+  // play
+  auto* play = app.add_subcommand("play", "Write a video of one episode (random or trained policy)");
+  std::string play_target, policy = "random", out;
+  int64_t play_seed = 0, steps = 1000;
+  play->add_option("target", play_target, "An env id, or a run directory (plays its agent)")->required();
+  play->add_option("--policy", policy, "random, or a run directory / checkpoint");
+  play->add_option("--seed", play_seed, "Level seed and action sampling seed");
+  play->add_option("--out", out, "Output video (.mp4 or .gif; default <target>.mp4)");
+  play->add_option("--steps", steps, "Most steps to play")->check(CLI::PositiveNumber);
+  play->add_flag("--deterministic", deterministic, "Argmax actions");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (train->parsed()) {
+    if (seed >= 0) overrides.push_back("seed=" + std::to_string(seed));
+    if (!device.empty()) overrides.push_back("device=" + device);
+    const Config config = Config::load_file(config_path, overrides);
+    if (name.empty()) name = default_run_name(config_path);
+    const std::filesystem::path run_dir =
+        run_dir_option.empty() ? std::filesystem::path("runs") / name : std::filesystem::path(run_dir_option);
+    install_stop_handlers();
+    TrainOptions options;
+    options.quiet = quiet;
+    options.overwrite = overwrite;
+    const TrainResult result = train_ppo(config, run_dir, options);
+    print_result(result, run_dir);
+    return result.finished ? 0 : 130;
+  }
+  if (resume->parsed()) {
+    install_stop_handlers();
+    TrainOptions options;
+    options.quiet = quiet;
+    const TrainResult result = resume_ppo(resume_dir, options);
+    print_result(result, resume_dir);
+    return result.finished ? 0 : 130;
+  }
+  if (eval->parsed()) {
+    EvalRequest request;
+    request.episodes = episodes;
+    request.deterministic = deterministic;
+    request.test_levels = levels == "test";
+    request.seed = static_cast<uint64_t>(eval_seed);
+    request.num_envs = eval_envs;
+    const EvalStats stats = evaluate_checkpoint(resolve_checkpoint(eval_target), request);
+    if (as_json) {
+      std::cout << eval_json(stats).dump() << "\n";
+    } else {
+      std::printf("%lld episodes on %s levels: mean %.3f  min %.3f  max %.3f  var %.3f\n",
+                  static_cast<long long>(stats.returns.size()), levels.c_str(), stats.mean,
+                  stats.min, stats.max, stats.var);
+    }
+    return 0;
+  }
+  if (bench->parsed()) {
+    nlohmann::json result = bench_what == "ppo" ? bench_ppo(bench_steps, as_json)
+                                                : bench_envs(bench_num_envs, bench_seconds);
+    if (as_json) {
+      std::cout << result.dump() << "\n";
+    } else {
+      std::cout << "blas: " << blas_library() << "\n" << result.dump(2) << "\n";
+    }
+    return 0;
+  }
+  if (envs->parsed()) {
+    list_envs(as_json);
+    return 0;
+  }
+  if (config_cmd->parsed()) {
+    if (doc) {
+      std::cout << config_reference_markdown();
+      return 0;
+    }
+    if (check_path.empty()) throw UsageError("config: give a config file, or --doc");
+    std::cout << Config::load_file(check_path, overrides).resolved().dump(2) << "\n";
+    return 0;
+  }
+  if (play->parsed()) {
+    PlayRequest request;
+    request.seed = static_cast<uint64_t>(play_seed);
+    request.max_steps = steps;
+    request.deterministic = deterministic;
+    if (std::filesystem::is_directory(play_target)) {
+      request.policy = resolve_checkpoint(play_target);
+    } else {
+      request.env_id = play_target;
+      find_env(play_target);
+      if (policy != "random") request.policy = resolve_checkpoint(policy);
+    }
+    request.out = out.empty() ? std::filesystem::path(std::filesystem::path(play_target).filename().string() + ".mp4")
+                              : std::filesystem::path(out);
+    const PlayResult result = play_episode(request);
+    std::printf("played %lld steps, return %.2f, wrote %d frames to %s\n",
+                static_cast<long long>(result.steps), result.episode_return, result.frames,
+                request.out.c_str());
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace lever
+
+int main(int argc, char** argv) {
+  try {
+    return lever::run(argc, argv);
+  } catch (const lever::UsageError& e) {
+    std::fprintf(stderr, "lever: %s\n", e.what());
+    return e.exit_code();
+  } catch (const c10::Error& e) {
+    const std::string message = e.what();
+    std::fprintf(stderr, "lever: torch error: %s\n", message.substr(0, message.find('\n')).c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lever: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,670 @@
+#include "lever/core/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "lever/core/errors.h"
+#include "lever/core/text.h"
+
+namespace lever {
+namespace {
+
+using nlohmann::json;
+using Type = ConfigType;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Reads as a table: Key("ppo", "gamma", Type::kFloat, 0.99).range(0, 1).doc("...").
+class Key {
+ public:
+  Key(const char* section, const char* name, Type type, json default_value) {
+    key_.section = section;
+    key_.name = name;
+    key_.type = type;
+    key_.default_value = std::move(default_value);
+  }
+  Key& doc(const char* text) {
+    key_.doc = text;
+    return *this;
+  }
+  Key& aliases(std::vector<std::string> names) {
+    key_.aliases = std::move(names);
+    return *this;
+  }
+  Key& range(double min, double max) {
+    key_.min = min;
+    key_.max = max;
+    return *this;
+  }
+  Key& at_least(double min) { return range(min, kInf); }
+  Key& above(double min) {
+    key_.min_exclusive = true;
+    return range(min, kInf);
+  }
+  Key& above_up_to(double min, double max) {
+    key_.min_exclusive = true;
+    return range(min, max);
+  }
+  Key& choices(std::vector<std::string> values) {
+    key_.choices = std::move(values);
+    return *this;
+  }
+  operator ConfigKey() const { return key_; }
+
+ private:
+  ConfigKey key_;
+};
+
+std::vector<ConfigKey> build_schema() {
+  return {
+      Key("run", "env", Type::kString, "cartpole").doc("Environment id; `lever envs` lists them."),
+      Key("run", "seed", Type::kInt, 1)
+          .range(0, 2147483647)
+          .doc("Seed of the run; every random number generator in it derives from this."),
+      Key("run", "device", Type::kString, "auto")
+          .choices({"cpu", "cuda", "auto"})
+          .doc("Where the network runs; `auto` = CUDA when available and the observations are "
+               "images, else CPU."),
+      Key("run", "total_steps", Type::kInt, 1000000)
+          .at_least(1)
+          .doc("Env steps to train for, summed over all training envs."),
+      Key("run", "torch_threads", Type::kInt, 1)
+          .range(0, 256)
+          .doc("LibTorch intra-op threads; 0 = LibTorch's default."),
+      Key("run", "num_threads", Type::kInt, 0)
+          .range(0, 1024)
+          .doc("Threads stepping the envs; 0 = the number of cores."),
+      Key("run", "checkpoint_every", Type::kInt, 20)
+          .at_least(0)
+          .doc("Updates between checkpoints; 0 = only the final one."),
+      Key("run", "description", Type::kString, "")
+          .doc("Free text kept with the run, for your own notes."),
+
+      Key("env", "num_envs", Type::kInt, 8)
+          .range(1, 65536)
+          .doc("Training envs stepped in parallel."),
+      Key("env", "num_levels", Type::kInt, 0)
+          .at_least(0)
+          .doc("Distinct training levels of procedurally generated envs; 0 = unlimited."),
+      Key("env", "start_level", Type::kInt, 0)
+          .at_least(0)
+          .doc("First level seed; training levels are [start_level, start_level + num_levels)."),
+      Key("env", "max_episode_steps", Type::kInt, 0)
+          .at_least(0)
+          .doc("Truncate episodes after this many steps; 0 = the env's own time limit."),
+
+      Key("ppo", "policy", Type::kString, "ppo").choices({"ppo"}).doc("Training algorithm."),
+      Key("ppo", "num_steps", Type::kInt, 128)
+          .range(1, 1000000)
+          .doc("Rollout length per env; an update learns from num_envs × num_steps transitions."),
+      Key("ppo", "num_epochs", Type::kInt, 4)
+          .aliases({"update_epochs"})
+          .range(1, 1000)
+          .doc("Passes over each rollout per update."),
+      Key("ppo", "minibatch_size", Type::kInt, 128)
+          .aliases({"batch_size"})
+          .at_least(1)
+          .doc("Transitions per gradient step; must divide num_envs × num_steps."),
+      Key("ppo", "learning_rate", Type::kFloat, 2.5e-4)
+          .aliases({"lr"})
+          .above_up_to(0, 1)
+          .doc("Adam's learning rate; the starting value when anneal_lr is on."),
+      Key("ppo", "anneal_lr", Type::kBool, true)
+          .doc("Decay the learning rate linearly to 0 over total_steps."),
+      Key("ppo", "adam_eps", Type::kFloat, 1e-5).above_up_to(0, 1).doc("Adam's epsilon."),
+      Key("ppo", "gamma", Type::kFloat, 0.99).range(0, 1).doc("Discount factor."),
+      Key("ppo", "gae_lambda", Type::kFloat, 0.95)
+          .range(0, 1)
+          .doc("λ of generalised advantage estimation."),
+      Key("ppo", "clip_coef", Type::kFloat, 0.2)
+          .aliases({"eps"})
+          .above(0)
+          .doc("PPO's clip range ε for the probability ratio, and for the value loss when "
+               "clip_vloss is on."),
+      Key("ppo", "clip_vloss", Type::kBool, true)
+          .doc("Clip the value loss around the rollout's value predictions, as CleanRL."),
+      Key("ppo", "norm_adv", Type::kBool, true).doc("Normalise advantages within each minibatch."),
+      Key("ppo", "ent_coef", Type::kFloat, 0.01)
+          .aliases({"entropy_coef"})
+          .at_least(0)
+          .doc("Weight of the entropy bonus."),
+      Key("ppo", "vf_coef", Type::kFloat, 0.5)
+          .aliases({"value_coef"})
+          .at_least(0)
+          .doc("Weight of the value loss."),
+      Key("ppo", "max_grad_norm", Type::kFloat, 0.5)
+          .aliases({"grad_eps"})
+          .at_least(0)
+          .doc("Clip the global gradient norm to this; 0 = no clipping."),
+      Key("ppo", "target_kl", Type::kFloat, 0.0)
+          .at_least(0)
+          .doc("Stop an update's epochs early when the approximate KL exceeds this; 0 = never."),
+      Key("ppo", "beta", Type::kFloat, 0.0)
+          .at_least(0)
+          .doc("Coefficient of a KL(old‖new) penalty added to the PPO loss, as in the levers "
+               "study; 0 = no penalty."),
+      Key("ppo", "normalize_reward", Type::kBool, false)
+          .doc("Divide rewards by the running std of the discounted return, as train-procgen."),
+
+      Key("network", "encoder", Type::kString, "mlp").choices({"mlp"}).doc("Observation encoder."),
+      Key("network", "hidden_sizes", Type::kIntList, json::array({64, 64}))
+          .range(1, 65536)
+          .doc("Widths of the MLP's hidden layers, input side first."),
+      Key("network", "activation", Type::kString, "tanh")
+          .choices({"tanh", "relu"})
+          .doc("Activation after each hidden layer of the MLP."),
+      Key("network", "shared_network", Type::kBool, false)
+          .doc("false = separate actor and critic MLPs, as CleanRL; true = one trunk with two "
+               "heads."),
+      Key("network", "feature_dim", Type::kInt, 256)
+          .range(1, 65536)
+          .doc("Output width of the pixel encoders; the MLP's widths are hidden_sizes."),
+
+      Key("eval", "eval_every", Type::kInt, 10)
+          .at_least(0)
+          .doc("Updates between evaluations; 0 = only at the end."),
+      Key("eval", "eval_episodes", Type::kInt, 10).at_least(1).doc("Episodes per evaluation."),
+      Key("eval", "eval_num_envs", Type::kInt, 8)
+          .range(1, 4096)
+          .doc("Envs stepped in parallel during evaluation."),
+      Key("eval", "eval_deterministic", Type::kBool, false)
+          .doc("Take argmax actions instead of sampling."),
+  };
+}
+
+struct SectionInfo {
+  const char* name;
+  const char* summary;
+};
+
+const SectionInfo kSections[] = {
+    {"run", "What to train, for how long, on which device."},
+    {"env", "The training environments."},
+    {"ppo", "The PPO update."},
+    {"network", "The actor-critic network."},
+    {"eval", "Evaluation of the policy during and after training."},
+};
+
+// Keys as the levers study's configs spell them; each is a lever key or an alias of one.
+const char* const kLeversStudyKeys[] = {
+    "total_steps", "num_envs", "num_levels", "num_steps",  "num_epochs",
+    "batch_size",  "eps",      "grad_eps",   "value_coef", "entropy_coef",
+    "feature_dim", "policy",   "encoder",    "beta",       "lr",
+};
+
+// Name (canonical or alias) -> index into config_schema(), and the names in suggestion order.
+struct SchemaIndex {
+  std::map<std::string, size_t> canonical;
+  std::map<std::string, size_t> any_name;
+  std::vector<std::string> suggestions;
+};
+
+const SchemaIndex& schema_index() {
+  static const SchemaIndex index = [] {
+    SchemaIndex built;
+    const auto& schema = config_schema();
+    for (size_t i = 0; i < schema.size(); ++i) {
+      built.canonical[schema[i].name] = i;
+      built.any_name[schema[i].name] = i;
+      built.suggestions.push_back(schema[i].name);
+    }
+    for (size_t i = 0; i < schema.size(); ++i) {
+      for (const std::string& alias : schema[i].aliases) {
+        built.any_name[alias] = i;
+        built.suggestions.push_back(alias);
+      }
+    }
+    return built;
+  }();
+  return index;
+}
+
+std::string compact(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+size_t resolve_name(const std::string& name, const std::string& source) {
+  const auto& index = schema_index();
+  const auto found = index.any_name.find(name);
+  if (found != index.any_name.end()) return found->second;
+  const std::string suggestion = did_you_mean(name, index.suggestions);
+  throw ConfigError(
+      source + ": unknown key '" + name + "' " +
+      (suggestion.empty() ? "(see docs/CONFIG.md)" : "(did you mean '" + suggestion + "'?)"));
+}
+
+const char* type_phrase(Type type) {
+  switch (type) {
+    case Type::kInt:
+      return "an integer";
+    case Type::kFloat:
+      return "a number";
+    case Type::kBool:
+      return "a boolean";
+    case Type::kString:
+      return "a string";
+    case Type::kIntList:
+      return "a list of integers";
+  }
+  return "?";
+}
+
+const char* type_name(Type type) {
+  switch (type) {
+    case Type::kInt:
+      return "int";
+    case Type::kFloat:
+      return "float";
+    case Type::kBool:
+      return "bool";
+    case Type::kString:
+      return "string";
+    case Type::kIntList:
+      return "int list";
+  }
+  return "?";
+}
+
+bool has_range(const ConfigKey& key) { return std::isfinite(key.min) || std::isfinite(key.max); }
+
+// "in [0, 1]", "in (0, 1]", "≥ 0", "> 0" or "≤ 10": what follows "must be".
+std::string range_phrase(const ConfigKey& key) {
+  const bool has_min = std::isfinite(key.min);
+  const bool has_max = std::isfinite(key.max);
+  if (has_min && has_max) {
+    return std::string("in ") + (key.min_exclusive ? "(" : "[") + format_number(key.min) + ", " +
+           format_number(key.max) + "]";
+  }
+  if (has_min) return (key.min_exclusive ? "> " : "≥ ") + format_number(key.min);
+  return "≤ " + format_number(key.max);
+}
+
+bool in_range(const ConfigKey& key, double value) {
+  if (value < key.min || (key.min_exclusive && value == key.min)) return false;
+  return value <= key.max;
+}
+
+// JSON keeps 2e6 as a float; an integer key accepts it because its value is integral.
+bool integral_value(const json& value, int64_t* out) {
+  if (value.is_number_unsigned()) {
+    if (value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return false;
+    }
+    *out = static_cast<int64_t>(value.get<uint64_t>());
+    return true;
+  }
+  if (value.is_number_integer()) {
+    *out = value.get<int64_t>();
+    return true;
+  }
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    // 2^63 is exactly representable; anything at or beyond it does not fit an int64_t.
+    if (d != std::floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
+      return false;
+    }
+    *out = static_cast<int64_t>(d);
+    return true;
+  }
+  return false;
+}
+
+// The value in its canonical JSON form (ints as integers, floats as doubles), or ConfigError.
+json normalize(const ConfigKey& key, const json& value, const std::string& source) {
+  const std::string where = source + ": key '" + key.name + "' must be ";
+  const auto wrong_type = [&]() {
+    return ConfigError(where + type_phrase(key.type) + ", got " + compact(value));
+  };
+  const auto check_range = [&](double number) {
+    if (!in_range(key, number)) {
+      throw ConfigError(where + range_phrase(key) + ", got " + compact(value));
+    }
+  };
+  switch (key.type) {
+    case Type::kInt: {
+      int64_t integer = 0;
+      if (!integral_value(value, &integer)) throw wrong_type();
+      check_range(static_cast<double>(integer));
+      return integer;
+    }
+    case Type::kFloat: {
+      if (!value.is_number()) throw wrong_type();
+      const double number = value.get<double>();
+      check_range(number);
+      return number;
+    }
+    case Type::kBool:
+      if (!value.is_boolean()) throw wrong_type();
+      return value;
+    case Type::kString: {
+      if (!value.is_string()) throw wrong_type();
+      const auto& text = value.get_ref<const std::string&>();
+      if (!key.choices.empty() &&
+          std::find(key.choices.begin(), key.choices.end(), text) == key.choices.end()) {
+        throw ConfigError(where + "one of " + join(key.choices, ", ") + "; got " + compact(value));
+      }
+      return value;
+    }
+    case Type::kIntList: {
+      if (!value.is_array()) throw wrong_type();
+      if (value.empty()) throw ConfigError(where + "a non-empty list of integers, got []");
+      json list = json::array();
+      for (const json& element : value) {
+        int64_t integer = 0;
+        if (!integral_value(element, &integer)) throw wrong_type();
+        if (!in_range(key, static_cast<double>(integer))) {
+          throw ConfigError(where + "a list of integers each " + range_phrase(key) + ", got " +
+                            compact(value));
+        }
+        list.push_back(integer);
+      }
+      return list;
+    }
+  }
+  throw std::logic_error("config: unhandled key type");
+}
+
+void check_reserved(const json& value, const std::string& source) {
+  if (!value.is_object()) {
+    throw ConfigError(source + ": key '" + std::string(kReservedMetadataKey) +
+                      "' is reserved for run metadata and must be an object, got " +
+                      compact(value));
+  }
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_schema() {
+  static const std::vector<ConfigKey> schema = build_schema();
+  return schema;
+}
+
+Config::Config()
+    : values_(json::object()),
+      sources_(config_schema().size(), "defaults"),
+      set_order_(config_schema().size(), 0) {
+  for (const ConfigKey& key : config_schema()) values_[key.name] = key.default_value;
+}
+
+Config Config::defaults() { return Config(); }
+
+Config Config::load_file(const std::filesystem::path& path,
+                         const std::vector<std::string>& overrides) {
+  const std::string source = path.string();
+  std::error_code error;
+  std::ifstream in(path, std::ios::binary);
+  if (std::filesystem::is_directory(path, error) || !in) {
+    throw ConfigError(source + ": cannot read config file");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(source + ": cannot read config file");
+
+  // nlohmann keeps the last of two equal keys silently; a config that says num_envs twice is a
+  // mistake the user should hear about.
+  std::set<std::string> seen;
+  std::string duplicate;
+  const json::parser_callback_t find_duplicates = [&](int depth, json::parse_event_t event,
+                                                      json& parsed) {
+    if (event == json::parse_event_t::key && depth == 1 && duplicate.empty() &&
+        !seen.insert(parsed.get<std::string>()).second) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json parsed;
+  try {
+    parsed = json::parse(text.str(), find_duplicates);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(source + ": invalid JSON: " + e.what());
+  }
+  if (parsed.is_object() && !duplicate.empty()) {
+    throw ConfigError(source + ": key '" + duplicate + "' appears twice");
+  }
+  return from_json(parsed, source, overrides);
+}
+
+Config Config::from_json(const json& j, const std::string& source,
+                         const std::vector<std::string>& overrides) {
+  if (!j.is_object()) throw ConfigError(source + ": top level must be a JSON object");
+  Config config;
+  std::map<size_t, std::string> given_as;
+  for (const auto& [name, value] : j.items()) {
+    if (name == kReservedMetadataKey) {
+      check_reserved(value, source);
+      continue;
+    }
+    const size_t index = resolve_name(name, source);
+    const auto [earlier, inserted] = given_as.emplace(index, name);
+    if (!inserted) {
+      // Name the alias first: "keys 'lr' and 'learning_rate'".
+      std::string first = earlier->second;
+      std::string second = name;
+      if (first == config_schema()[index].name) std::swap(first, second);
+      throw ConfigError(source + ": keys '" + first + "' and '" + second +
+                        "' name the same setting; give one");
+    }
+    config.apply(name, value, source);
+  }
+  for (const std::string& override_text : overrides) config.apply_override(override_text, "--set");
+  config.check_cross_key();
+  return config;
+}
+
+void Config::set(const std::string& key_equals_value, const std::string& source) {
+  Config updated = *this;
+  updated.apply_override(key_equals_value, source);
+  updated.check_cross_key();
+  *this = std::move(updated);
+}
+
+void Config::apply_override(const std::string& key_equals_value, const std::string& source) {
+  const size_t equals = key_equals_value.find('=');
+  const std::string name =
+      equals == std::string::npos ? "" : std::string(trim(key_equals_value.substr(0, equals)));
+  if (name.empty()) {
+    throw ConfigError(source + ": expected key=value, got '" + key_equals_value + "'");
+  }
+  const std::string text = key_equals_value.substr(equals + 1);
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (name == kReservedMetadataKey) {
+    check_reserved(value.is_discarded() ? json(text) : value, source);
+    return;
+  }
+  const ConfigKey& key = config_schema()[resolve_name(name, source)];
+  // A string key takes the text as written, so `--set description=2024` stays the text "2024".
+  if (value.is_discarded() || (key.type == Type::kString && !value.is_string())) value = text;
+  apply(name, value, source);
+}
+
+void Config::apply(const std::string& name, const json& value, const std::string& source) {
+  const size_t index = resolve_name(name, source);
+  const ConfigKey& key = config_schema()[index];
+  values_[key.name] = normalize(key, value, source);
+  sources_[index] = source;
+  set_order_[index] = ++next_order_;
+}
+
+void Config::check_cross_key() const {
+  const int64_t minibatch = values_.at("minibatch_size").get<int64_t>();
+  const int64_t batch =
+      values_.at("num_envs").get<int64_t>() * values_.at("num_steps").get<int64_t>();
+  if (batch % minibatch == 0) return;
+  // Blame whichever source changed one of the three keys last.
+  const auto& index = schema_index().canonical;
+  std::string source = "defaults";
+  int latest = -1;
+  for (const char* name : {"minibatch_size", "num_envs", "num_steps"}) {
+    const size_t i = index.at(name);
+    if (set_order_[i] > latest) {
+      latest = set_order_[i];
+      source = sources_[i];
+    }
+  }
+  throw ConfigError(source + ": key 'minibatch_size' (" + std::to_string(minibatch) +
+                    ") must divide num_envs × num_steps (= " + std::to_string(batch) + ")");
+}
+
+const json& Config::typed(const std::string& key, ConfigType type) const {
+  const auto& index = schema_index().canonical;
+  const auto found = index.find(key);
+  if (found == index.end()) {
+    throw std::logic_error("Config: no key '" + key +
+                           "' in the schema (getters take canonical "
+                           "names)");
+  }
+  const ConfigKey& entry = config_schema()[found->second];
+  if (entry.type != type) {
+    throw std::logic_error("Config: key '" + key + "' is " + type_phrase(entry.type) + ", not " +
+                           type_phrase(type));
+  }
+  return values_.at(key);
+}
+
+int64_t Config::i64(const std::string& key) const { return typed(key, Type::kInt).get<int64_t>(); }
+
+double Config::f64(const std::string& key) const { return typed(key, Type::kFloat).get<double>(); }
+
+bool Config::flag(const std::string& key) const { return typed(key, Type::kBool).get<bool>(); }
+
+const std::string& Config::str(const std::string& key) const {
+  return typed(key, Type::kString).get_ref<const std::string&>();
+}
+
+std::vector<int64_t> Config::int_list(const std::string& key) const {
+  return typed(key, Type::kIntList).get<std::vector<int64_t>>();
+}
+
+const json& Config::resolved() const { return values_; }
+
+namespace {
+
+std::string code(const std::string& text) { return "`" + text + "`"; }
+
+std::string default_cell(const ConfigKey& key) {
+  if (key.type == Type::kFloat) return code(format_number(key.default_value.get<double>()));
+  if (key.type == Type::kIntList) {
+    std::vector<std::string> parts;
+    for (const json& element : key.default_value) parts.push_back(compact(element));
+    return code("[" + join(parts, ", ") + "]");
+  }
+  return code(compact(key.default_value));
+}
+
+std::string allowed_cell(const ConfigKey& key) {
+  if (!key.choices.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& choice : key.choices) quoted.push_back(code(choice));
+    return join(quoted, ", ");
+  }
+  std::string range = has_range(key) ? range_phrase(key) : "";
+  if (range.rfind("in ", 0) == 0) range = range.substr(3);
+  if (key.type == Type::kIntList) return "non-empty; each " + (range.empty() ? "any" : range);
+  if (key.type == Type::kBool) return "`true`, `false`";
+  return range.empty() ? "any" : range;
+}
+
+const char* const kIntro = R"(# Configuration reference
+
+<!-- Generated by lever::config_reference_markdown() from the schema in
+src/lever/core/config.cpp; edit the schema, not this file. The ConfigDocs test fails when they
+differ; rewrite this file with
+LEVER_UPDATE_DOCS=1 ./build/lever_base_tests --gtest_filter='ConfigDocs*' -->
+
+An experiment is a JSON file holding one object of flat keys:
+
+```json
+{
+  "env": "cartpole",
+  "total_steps": 500000,
+  "learning_rate": 3e-4,
+  "hidden_sizes": [64, 64]
+}
+```
+
+Every key has exactly one home: the tables below give its type, default, allowed values and
+meaning. Keys a file leaves out take their defaults. A few keys also accept an alias, the name
+another code base uses for the same setting; a file may give a key or its alias, not both.
+Integer keys accept integral numbers written as floats (`2e6`), never fractions (`2.5`).
+
+A run writes its resolved config, every key with its value, to `runs/<name>/config.json`, and
+that file loads as a config again, so a run can be repeated from its own directory.
+
+## Overrides: `--set key=value`
+
+`--set` changes one key after the file is read; give it once per key, and later ones win. The
+value is read as JSON when it parses as JSON (`--set num_envs=16`, `--set anneal_lr=false`,
+`--set hidden_sizes=[128,128]`, `--set lr=3e-4`) and as text otherwise
+(`--set env=cartpole`). A string key always takes the text as written
+(`--set description=2024` is the text "2024"). Overrides are checked exactly like the file.
+
+## Errors
+
+A mistake stops `lever` before anything runs, with exit code 2 and one line that names the file
+(or `--set`) and the key:
+
+```
+exp.json: unknown key 'num_env' (did you mean 'num_envs'?)
+exp.json: key 'num_envs' must be an integer, got "eight"
+exp.json: key 'gamma' must be in [0, 1], got 1.5
+exp.json: key 'clip_coef' must be > 0, got -1
+exp.json: key 'activation' must be one of tanh, relu; got "sigmoid"
+exp.json: keys 'lr' and 'learning_rate' name the same setting; give one
+exp.json: key 'num_envs' appears twice
+exp.json: key 'minibatch_size' (100) must divide num_envs × num_steps (= 512)
+exp.json: invalid JSON: <where the parser stopped and why>
+exp.json: top level must be a JSON object
+exp.json: cannot read config file
+--set: expected key=value, got 'foo'
+```
+
+## Keys
+)";
+
+const char* const kReservedSection = R"(
+## The reserved key `lever`
+
+A run records where it came from in its `config.json` under the key `lever`: an object with
+lever's version, the git commit lever was built from and the machine it ran on. Loading a
+config accepts this key when it holds an object and ignores it, so a run's `config.json` loads
+as a config; the resolved config never contains it.
+)";
+
+}  // namespace
+
+std::string config_reference_markdown() {
+  std::ostringstream out;
+  out << kIntro;
+  for (const SectionInfo& section : kSections) {
+    out << "\n### " << section.name << "\n\n" << section.summary << "\n\n";
+    out << "| key | aliases | type | default | allowed | meaning |\n";
+    out << "|---|---|---|---|---|---|\n";
+    for (const ConfigKey& key : config_schema()) {
+      if (key.section != section.name) continue;
+      std::vector<std::string> aliases;
+      for (const std::string& alias : key.aliases) aliases.push_back(code(alias));
+      out << "| " << code(key.name) << " | " << join(aliases, ", ") << " | " << type_name(key.type)
+          << " | " << default_cell(key) << " | " << allowed_cell(key) << " | " << key.doc << " |\n";
+    }
+  }
+  out << "\n## The levers study's keys\n\n"
+      << "The levers study names some settings differently. A config may use either name (not\n"
+      << "both); `total_steps`, which the study writes as a float (`2e6`), loads because it is\n"
+      << "integral. `policy` and `encoder` must name what lever implements (see the tables).\n\n"
+      << "| levers study | lever key |\n|---|---|\n";
+  const auto& index = schema_index();
+  for (const char* study_key : kLeversStudyKeys) {
+    const std::string& name = config_schema()[index.any_name.at(study_key)].name;
+    out << "| " << code(study_key) << " | " << code(name)
+        << (name == study_key ? " (same name)" : " (alias)") << " |\n";
+  }
+  out << kReservedSection;
+  return out.str();
+}
+
+}  // namespace lever

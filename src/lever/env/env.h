@@ -1,0 +1,49 @@
+// The environment interface. An Env is a small class that writes its observation into memory it is
+// handed (a slot of VecEnv's batch buffer) and knows nothing of threads, tensors or logging.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lever/core/image.h"
+
+namespace lever {
+
+enum class ObsType { kU8Image, kF32 };  // kU8Image is height x width x channels
+
+struct EnvSpec {
+  std::string id;
+  std::vector<int64_t> obs_shape;
+  ObsType obs_type = ObsType::kF32;
+  int num_actions = 0;
+  int max_episode_steps = 0;  // the env's own time limit; VecEnv truncates episodes there
+
+  int64_t obs_elements() const {
+    int64_t n = 1;
+    for (int64_t d : obs_shape) n *= d;
+    return n;
+  }
+  size_t obs_bytes() const {
+    return static_cast<size_t>(obs_elements()) * (obs_type == ObsType::kF32 ? 4 : 1);
+  }
+};
+
+struct StepResult {
+  float reward = 0.0f;
+  bool terminated = false;      // the episode ended inside the MDP (no bootstrapping)
+  bool level_complete = false;  // the agent reached the level's goal (Procgen's level_complete)
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+  virtual const EnvSpec& spec() const = 0;
+  // Starts an episode whose layout and randomness depend only on level_seed; writes the first
+  // observation into obs (spec().obs_bytes() bytes).
+  virtual void reset(uint64_t level_seed, void* obs) = 0;
+  virtual StepResult step(int action, void* obs) = 0;
+  // The human view of the current state, for videos.
+  virtual void render(Image& out) const = 0;
+};
+
+}  // namespace lever

@@ -1,0 +1,53 @@
+#include "lever/env/registry.h"
+
+#include "lever/core/errors.h"
+#include "lever/core/text.h"
+#include "lever/env/classic/cartpole.h"
+
+namespace lever {
+
+const std::vector<EnvInfo>& env_registry() {
+  static const std::vector<EnvInfo> registry = {
+      cartpole_info(),
+  };
+  return registry;
+}
+
+const EnvInfo& find_env(const std::string& id) {
+  std::vector<std::string> ids;
+  for (const auto& info : env_registry()) {
+    if (info.id == id) return info;
+    ids.push_back(info.id);
+  }
+  std::string message = "unknown env '" + id + "'";
+  const std::string suggestion = did_you_mean(id, ids);
+  if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+  throw UsageError(message + "; `lever envs` lists them");
+}
+
+std::unique_ptr<Env> make_env(const std::string& id, const nlohmann::json& options) {
+  const EnvInfo& info = find_env(id);
+  nlohmann::json resolved = nlohmann::json::object();
+  std::vector<std::string> names;
+  for (const auto& option : info.options) {
+    resolved[option.name] = option.default_value;
+    names.push_back(option.name);
+  }
+  for (const auto& [key, value] : options.items()) {
+    if (!resolved.contains(key)) {
+      std::string message = "env '" + id + "' has no option '" + key + "'";
+      const std::string suggestion = did_you_mean(key, names);
+      if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
+      throw UsageError(message);
+    }
+    if (value.type() != resolved[key].type() &&
+        !(value.is_number() && resolved[key].is_number())) {
+      throw UsageError("env '" + id + "' option '" + key + "' must be like " +
+                       resolved[key].dump() + ", got " + value.dump());
+    }
+    resolved[key] = value;
+  }
+  return info.make(resolved);
+}
+
+}  // namespace lever

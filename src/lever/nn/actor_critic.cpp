@@ -1,0 +1,57 @@
+#include "lever/nn/actor_critic.h"
+
+#include <cmath>
+#include <string>
+
+namespace lever {
+
+void orthogonal_init_transposed(torch::Tensor weight, double gain) {
+  torch::NoGradGuard no_grad;
+  auto transposed = torch::empty({weight.size(1), weight.size(0)});
+  torch::nn::init::orthogonal_(transposed, gain);
+  weight.copy_(transposed.t());
+}
+
+ActorCriticImpl::ActorCriticImpl(const ActorCriticOptions& options)
+    : options_(options), trunks_(options.shared ? 1 : 2) {
+  TORCH_CHECK(!options.hidden_sizes.empty(), "the MLP needs at least one hidden layer");
+  int64_t in = options.obs_dim;
+  for (size_t layer = 0; layer < options.hidden_sizes.size(); ++layer) {
+    const int64_t out = options.hidden_sizes[layer];
+    auto w = register_parameter("trunk" + std::to_string(layer) + "_weight",
+                                torch::empty({trunks_, in, out}));
+    auto b = register_parameter("trunk" + std::to_string(layer) + "_bias",
+                                torch::zeros({trunks_, 1, out}));
+    for (int64_t k = 0; k < trunks_; ++k) orthogonal_init_transposed(w[k], std::sqrt(2.0));
+    weights_.push_back(w);
+    biases_.push_back(b);
+    in = out;
+  }
+  policy_weight_ = register_parameter("policy_weight", torch::empty({in, options.num_actions}));
+  policy_bias_ = register_parameter("policy_bias", torch::zeros({options.num_actions}));
+  value_weight_ = register_parameter("value_weight", torch::empty({in, 1}));
+  value_bias_ = register_parameter("value_bias", torch::zeros({1}));
+  orthogonal_init_transposed(policy_weight_, 0.01);
+  orthogonal_init_transposed(value_weight_, 1.0);
+  flatten();
+}
+
+FlatParameters& ActorCriticImpl::flatten() {
+  flat_ = FlatParameters(parameters());
+  return flat_;
+}
+
+PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
+  const int64_t batch = obs.size(0);
+  torch::Tensor h = obs.reshape({1, batch, -1}).expand({trunks_, batch, options_.obs_dim});
+  for (size_t layer = 0; layer < weights_.size(); ++layer) {
+    h = torch::baddbmm(biases_[layer], h, weights_[layer]);
+    h = options_.tanh ? torch::tanh(h) : torch::relu(h);
+  }
+  PolicyOutput out;
+  out.logits = torch::addmm(policy_bias_, h[0], policy_weight_);
+  out.values = torch::addmm(value_bias_, h[trunks_ - 1], value_weight_).view({batch});
+  return out;
+}
+
+}  // namespace lever
