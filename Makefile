@@ -15,8 +15,9 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/lever train configs/demo.json --name demo --run-dir runs --overwrite
-	@echo "demo: trained agent, plot and logs are in runs/demo/"
+	$(BUILD)/lever train configs/demo.json --run-dir runs/demo --overwrite
+	$(BUILD)/lever play runs/demo --out runs/demo/agent.mp4 --steps 500 --deterministic
+	@echo "demo: the trained agent (final.pt), reward_curve.png, agent.mp4 and the TensorBoard log are in runs/demo/"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 1200

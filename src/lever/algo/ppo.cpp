@@ -412,7 +412,7 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
                    {"eval_levels", "test"},
                    {"eval_deterministic", hp.eval_deterministic}});
   }
-  write_reward_curve(paths, config.str("env") + " · PPO");
+  write_reward_curve(paths, config.str("env") + " - PPO");
   return result;
 }
 

@@ -1,0 +1,125 @@
+// Shared by the checkpoint, training-run and CLI tests: a fresh directory per test, small configs
+// that train in a fraction of a second, and readers for the files a run writes.
+#pragma once
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lever/core/config.h"
+
+namespace lever::testing {
+
+// A directory unique to the running test and process, removed when the test ends.
+class RunScratch {
+ public:
+  explicit RunScratch(const std::string& tag = "") {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const std::string test_name = test ? std::string(test->test_suite_name()) + "_" + test->name()
+                                       : std::string("shared");
+    path_ = std::filesystem::temp_directory_path() /
+            ("lever_run_" + test_name + tag + "_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~RunScratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  RunScratch(const RunScratch&) = delete;
+  RunScratch& operator=(const RunScratch&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+inline nlohmann::json read_json(const std::filesystem::path& path) {
+  return nlohmann::json::parse(read_file(path));
+}
+
+// CartPole PPO small enough for a test: 4 envs x 32 steps = 128 transitions per update, one
+// minibatch per epoch, a short final evaluation.
+inline nlohmann::json tiny_run_json(int64_t total_steps = 256) {
+  return {{"env", "cartpole"},      {"seed", 7},           {"device", "cpu"},
+          {"total_steps", total_steps}, {"num_envs", 4},   {"num_steps", 32},
+          {"num_epochs", 2},        {"minibatch_size", 64}, {"torch_threads", 1},
+          {"num_threads", 1},       {"eval_every", 0},     {"eval_episodes", 4},
+          {"eval_num_envs", 4},     {"checkpoint_every", 0}};
+}
+
+inline Config tiny_run_config(const std::vector<std::string>& overrides = {},
+                              int64_t total_steps = 256) {
+  return Config::from_json(tiny_run_json(total_steps), "tiny run", overrides);
+}
+
+// metrics.csv split into its header and rows of cells.
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+
+  int column(const std::string& name) const {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+};
+
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream stream(line);
+  for (std::string cell; std::getline(stream, cell, ',');) cells.push_back(cell);
+  return cells;
+}
+
+inline CsvTable read_csv(const std::filesystem::path& path) {
+  CsvTable table;
+  std::ifstream in(path);
+  std::string line;
+  if (std::getline(in, line)) table.header = split_csv_line(line);
+  while (std::getline(in, line)) {
+    if (!line.empty()) table.rows.push_back(split_csv_line(line));
+  }
+  return table;
+}
+
+// The run directory's TensorBoard event files.
+inline std::vector<std::filesystem::path> event_files(const std::filesystem::path& run_dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir)) {
+    if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0) {
+      files.push_back(entry.path());
+    }
+  }
+  return files;
+}
+
+// Files whose name holds ".tmp." (the atomic writers' temp files) anywhere under dir.
+inline int count_temp_files(const std::filesystem::path& dir) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".tmp.") != std::string::npos) ++count;
+  }
+  return count;
+}
+
+}  // namespace lever::testing
