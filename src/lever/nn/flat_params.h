@@ -1,6 +1,7 @@
 // One flat buffer for all of a network's parameters and one for their gradients. Each parameter is a
 // view into the buffer, so Adam, gradient clipping, checkpoints and (later) MPI act on a single
-// tensor with a handful of ops instead of a handful per parameter.
+// tensor with a handful of ops instead of a handful per parameter. torch::optim optimisers cannot
+// drive such parameters (their zero_grad detaches the .grad views); use FlatAdam.
 #pragma once
 #include <torch/torch.h>
 #include <vector>
