@@ -20,12 +20,12 @@ namespace lever::testing {
 // A directory unique to the running test and process, removed when the test ends.
 class RunScratch {
  public:
-  explicit RunScratch(const std::string& tag = "") {
+  RunScratch() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string test_name = test ? std::string(test->test_suite_name()) + "_" + test->name()
-                                       : std::string("shared");
+    const std::string test_name =
+        test ? std::string(test->test_suite_name()) + "_" + test->name() : std::string("shared");
     path_ = std::filesystem::temp_directory_path() /
-            ("lever_run_" + test_name + tag + "_" + std::to_string(::getpid()));
+            ("lever_run_" + test_name + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -56,14 +56,16 @@ inline nlohmann::json read_json(const std::filesystem::path& path) {
   return nlohmann::json::parse(read_file(path));
 }
 
-// CartPole PPO small enough for a test: 4 envs x 32 steps = 128 transitions per update, one
-// minibatch per epoch, a short final evaluation.
+// CartPole PPO small enough for a test: 4 envs x 32 steps = 128 transitions per update, two
+// minibatches of 64 per epoch, a short final evaluation.
 inline nlohmann::json tiny_run_json(int64_t total_steps = 256) {
-  return {{"env", "cartpole"},      {"seed", 7},           {"device", "cpu"},
-          {"total_steps", total_steps}, {"num_envs", 4},   {"num_steps", 32},
-          {"num_epochs", 2},        {"minibatch_size", 64}, {"torch_threads", 1},
-          {"num_threads", 1},       {"eval_every", 0},     {"eval_episodes", 4},
-          {"eval_num_envs", 4},     {"checkpoint_every", 0}};
+  return {{"env", "cartpole"},  {"seed", 7},
+          {"device", "cpu"},    {"total_steps", total_steps},
+          {"num_envs", 4},      {"num_steps", 32},
+          {"num_epochs", 2},    {"minibatch_size", 64},
+          {"torch_threads", 1}, {"num_threads", 1},
+          {"eval_every", 0},    {"eval_episodes", 4},
+          {"eval_num_envs", 4}, {"checkpoint_every", 0}};
 }
 
 inline Config tiny_run_config(const std::vector<std::string>& overrides = {},

@@ -99,9 +99,11 @@ void VecEnv::step_range(int64_t begin, int64_t end, const int64_t* actions) {
 }
 
 void VecEnv::step(const torch::Tensor& actions) {
-  TORCH_CHECK(actions.device().is_cpu() && actions.scalar_type() == torch::kInt64 &&
-                  actions.is_contiguous() && actions.numel() == num_envs(),
-              "VecEnv::step wants a contiguous int64 CPU tensor of ", num_envs(), " actions");
+  if (!actions.device().is_cpu() || actions.scalar_type() != torch::kInt64 ||
+      !actions.is_contiguous() || actions.numel() != num_envs()) {
+    throw RuntimeFailure("VecEnv::step wants a contiguous int64 CPU tensor of " +
+                         std::to_string(num_envs()) + " actions");
+  }
   step(actions.data_ptr<int64_t>());
 }
 
