@@ -9,6 +9,7 @@
 #include "lever/algo/play.h"
 #include "lever/algo/ppo.h"
 #include "lever/core/errors.h"
+#include "lever/log/crc32c.h"
 #include "run_helpers.h"
 
 namespace lever {
@@ -182,6 +183,8 @@ void write_tagged_archive(const std::filesystem::path& file, const torch::Tensor
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("config", c10::IValue(std::string("{}")));
   archive.write("params", torch::zeros({3}));
+  const float zeros[3] = {0.0f, 0.0f, 0.0f};
+  archive.write("params_crc32c", c10::IValue(static_cast<int64_t>(crc32c(zeros, sizeof(zeros)))));
   archive.write("adam_exp_avg", torch::zeros({3}));
   archive.write("adam_exp_avg_sq", torch::zeros({3}));
   archive.write("adam_steps", c10::IValue(int64_t{1}));
@@ -216,6 +219,22 @@ TEST(Checkpoint, MisshapenRngStatesAreRefused) {
   expect_checkpoint_error(dir / "flat_rng.pt", "checkpoint");
   write_tagged_archive(dir / "float_rng.pt", torch::zeros({2, 4}), true);
   expect_checkpoint_error(dir / "float_rng.pt", "checkpoint");
+}
+
+// The zip container does not check tensor bytes; the weights' own checksum must catch a flipped bit.
+TEST(Checkpoint, FlippedWeightByteIsRefused) {
+  RunScratch dir;
+  TrainingState state = distinctive_state();
+  state.params = torch::arange(1000, torch::kFloat32) + 0.5f;  // a byte pattern easy to find
+  save_checkpoint(dir / "good.pt", state);
+  std::string bytes = read_file(dir / "good.pt");
+  const float marker[4] = {100.5f, 101.5f, 102.5f, 103.5f};
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(marker), sizeof(marker)));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 1] ^= 0x01;
+  write_file(dir / "flipped.pt", bytes);
+  expect_checkpoint_error(dir / "flipped.pt", "checksum");
+  EXPECT_NO_THROW(load_checkpoint(dir / "good.pt"));
 }
 
 TEST(Checkpoint, SaveLeavesNoTempFileAndOverwrites) {

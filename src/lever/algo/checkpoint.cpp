@@ -5,6 +5,7 @@
 
 #include "lever/core/atomic_file.h"
 #include "lever/core/errors.h"
+#include "lever/log/crc32c.h"
 
 namespace lever {
 namespace {
@@ -16,9 +17,18 @@ torch::Tensor pack_rng_states(const std::vector<Rng::State>& states) {
 }
 
 std::vector<Rng::State> unpack_rng_states(const torch::Tensor& t) {
+  if (t.dim() != 2 || t.size(1) != 4 || t.scalar_type() != torch::kInt64) {
+    throw std::runtime_error("rng_states must be an [n, 4] int64 tensor");
+  }
   std::vector<Rng::State> states(t.size(0));
   if (!states.empty()) std::memcpy(states.data(), t.contiguous().data_ptr<int64_t>(), states.size() * 32);
   return states;
+}
+
+// The zip container does not verify tensor bytes, so the weights carry their own checksum.
+int64_t params_checksum(const torch::Tensor& params) {
+  const auto contiguous = params.detach().to(torch::kCPU).contiguous();
+  return crc32c(contiguous.data_ptr(), contiguous.numel() * contiguous.element_size());
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -30,6 +40,7 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
   archive.write("format", c10::IValue(std::string(kCheckpointFormat)));
   archive.write("config", c10::IValue(s.config.dump()));
   archive.write("params", s.params.detach().to(torch::kCPU));
+  archive.write("params_crc32c", c10::IValue(params_checksum(s.params)));
   archive.write("adam_exp_avg", s.adam_exp_avg.to(torch::kCPU));
   archive.write("adam_exp_avg_sq", s.adam_exp_avg_sq.to(torch::kCPU));
   archive.write("adam_steps", c10::IValue(s.adam_steps));
@@ -69,6 +80,10 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
     archive.read("config", value);
     s.config = nlohmann::json::parse(value.toStringRef());
     archive.read("params", s.params);
+    archive.read("params_crc32c", value);
+    if (value.toInt() != params_checksum(s.params)) {
+      throw CheckpointError(name + ": corrupt checkpoint (weights fail their checksum)");
+    }
     archive.read("adam_exp_avg", s.adam_exp_avg);
     archive.read("adam_exp_avg_sq", s.adam_exp_avg_sq);
     archive.read("adam_steps", value);

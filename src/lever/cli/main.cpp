@@ -87,6 +87,8 @@ int run(int argc, char** argv) {
   CLI::App app{"lever: a fast deep reinforcement learning lab (PPO on vectorised C++ envs)"};
   app.set_version_flag("--version", std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
   app.require_subcommand(1);
+  app.footer("Override any config key with --set key=value (train, config); keys: docs/CONFIG.md.\n"
+             "Run `lever CMD --help` for the options of one command.");
 
   // train
   auto* train = app.add_subcommand("train", "Train an agent from an experiment config (JSON)");
