@@ -1,4 +1,4 @@
-// Shared by the checkpoint, training-run and CLI tests: a fresh directory per test, small configs
+// Shared by the checkpoint, training-run and CLI tests: small configs
 // that train in a fraction of a second, and readers for the files a run writes.
 #pragma once
 #include <gtest/gtest.h>
@@ -14,43 +14,9 @@
 #include <vector>
 
 #include "lever/core/config.h"
+#include "support/scratch_dir.h"
 
 namespace lever::testing {
-
-// A directory unique to the running test and process, removed when the test ends.
-class RunScratch {
- public:
-  RunScratch() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string test_name =
-        test ? std::string(test->test_suite_name()) + "_" + test->name() : std::string("shared");
-    path_ = std::filesystem::temp_directory_path() /
-            ("lever_run_" + test_name + "_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~RunScratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  RunScratch(const RunScratch&) = delete;
-  RunScratch& operator=(const RunScratch&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 inline nlohmann::json read_json(const std::filesystem::path& path) {
   return nlohmann::json::parse(read_file(path));

@@ -16,7 +16,7 @@ namespace lever {
 namespace {
 
 using testing::read_file;
-using testing::RunScratch;
+using testing::ScratchDir;
 using testing::tiny_run_config;
 using testing::write_file;
 
@@ -55,7 +55,7 @@ void expect_checkpoint_error(const std::filesystem::path& file, const std::strin
 }
 
 TEST(Checkpoint, RoundTripRestoresEveryField) {
-  RunScratch dir;
+  ScratchDir dir;
   const TrainingState saved = distinctive_state();
   save_checkpoint(dir / "state.pt", saved);
   const TrainingState loaded = load_checkpoint(dir / "state.pt");
@@ -77,7 +77,7 @@ TEST(Checkpoint, RoundTripRestoresEveryField) {
 }
 
 TEST(Checkpoint, EmptyRngAndReturnListsRoundTrip) {
-  RunScratch dir;
+  ScratchDir dir;
   TrainingState saved = distinctive_state();
   saved.rng_states.clear();
   saved.env_discounted_returns.clear();
@@ -89,7 +89,7 @@ TEST(Checkpoint, EmptyRngAndReturnListsRoundTrip) {
 }
 
 TEST(Checkpoint, RestoredPolicyGivesIdenticalLogitsAndValues) {
-  RunScratch dir;
+  ScratchDir dir;
   const Config config = tiny_run_config();
   torch::manual_seed(5);
   ActorCritic net = make_actor_critic(config, 4, 2);
@@ -127,7 +127,7 @@ TEST(Checkpoint, RestoredPolicyGivesIdenticalLogitsAndValues) {
 }
 
 TEST(Checkpoint, PolicyWithWrongParameterCountIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   TrainingState state = distinctive_state();  // 1234 params; the 64-64 net for CartPole has more
   save_checkpoint(dir / "mismatch.pt", state);
   try {
@@ -139,17 +139,17 @@ TEST(Checkpoint, PolicyWithWrongParameterCountIsRefused) {
 }
 
 TEST(Checkpoint, MissingFileIsOneLineNamingIt) {
-  RunScratch dir;
+  ScratchDir dir;
   expect_checkpoint_error(dir / "never_written.pt", "no such checkpoint file");
 }
 
 TEST(Checkpoint, DirectoryIsNotACheckpointFile) {
-  RunScratch dir;
+  ScratchDir dir;
   expect_checkpoint_error(dir.path(), "no such checkpoint file");
 }
 
 TEST(Checkpoint, TruncatedFileIsOneLineNamingIt) {
-  RunScratch dir;
+  ScratchDir dir;
   save_checkpoint(dir / "whole.pt", distinctive_state());
   const std::string bytes = read_file(dir / "whole.pt");
   ASSERT_GT(bytes.size(), 1000u);
@@ -158,19 +158,19 @@ TEST(Checkpoint, TruncatedFileIsOneLineNamingIt) {
 }
 
 TEST(Checkpoint, PlainTensorFileIsForeign) {
-  RunScratch dir;
+  ScratchDir dir;
   torch::save(torch::ones({3}), (dir / "tensor.pt").string());
   expect_checkpoint_error(dir / "tensor.pt", "not a lever checkpoint");
 }
 
 TEST(Checkpoint, TextFileIsForeign) {
-  RunScratch dir;
+  ScratchDir dir;
   write_file(dir / "notes.pt", "these are notes, not weights\nsecond line\n");
   expect_checkpoint_error(dir / "notes.pt", "checkpoint");
 }
 
 TEST(Checkpoint, EmptyFileIsForeign) {
-  RunScratch dir;
+  ScratchDir dir;
   write_file(dir / "empty.pt", "");
   expect_checkpoint_error(dir / "empty.pt", "checkpoint");
 }
@@ -198,7 +198,7 @@ void write_tagged_archive(const std::filesystem::path& file, const torch::Tensor
 }
 
 TEST(Checkpoint, HandWrittenArchiveLoads) {
-  RunScratch dir;
+  ScratchDir dir;
   write_tagged_archive(dir / "ok.pt", torch::arange(8, torch::kInt64).view({2, 4}), true);
   const TrainingState loaded = load_checkpoint(dir / "ok.pt");
   ASSERT_EQ(loaded.rng_states.size(), 2u);
@@ -207,14 +207,14 @@ TEST(Checkpoint, HandWrittenArchiveLoads) {
 }
 
 TEST(Checkpoint, MissingFieldIsOneLineNamingIt) {
-  RunScratch dir;
+  ScratchDir dir;
   write_tagged_archive(dir / "old.pt", torch::zeros({1, 4}, torch::kInt64), false);
   expect_checkpoint_error(dir / "old.pt", "checkpoint");
 }
 
 // rng_states must be [n, 4] int64; anything else would be copied past the tensor's end.
 TEST(Checkpoint, MisshapenRngStatesAreRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   write_tagged_archive(dir / "flat_rng.pt", torch::arange(8, torch::kInt64), true);
   expect_checkpoint_error(dir / "flat_rng.pt", "checkpoint");
   write_tagged_archive(dir / "float_rng.pt", torch::zeros({2, 4}), true);
@@ -223,7 +223,7 @@ TEST(Checkpoint, MisshapenRngStatesAreRefused) {
 
 // The zip container does not check tensor bytes; the weights' own checksum must catch a flipped bit.
 TEST(Checkpoint, FlippedWeightByteIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   TrainingState state = distinctive_state();
   state.params = torch::arange(1000, torch::kFloat32) + 0.5f;  // a byte pattern easy to find
   save_checkpoint(dir / "good.pt", state);
@@ -238,7 +238,7 @@ TEST(Checkpoint, FlippedWeightByteIsRefused) {
 }
 
 TEST(Checkpoint, SaveLeavesNoTempFileAndOverwrites) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto file = dir / "nested" / "ckpt.pt";
   TrainingState first = distinctive_state();
   save_checkpoint(file, first);
@@ -265,7 +265,7 @@ TEST(Checkpoint, SaveLeavesNoTempFileAndOverwrites) {
 }
 
 TEST(Checkpoint, LatestPrefersFinalThenHighestUpdate) {
-  RunScratch dir;
+  ScratchDir dir;
   const TrainingState state = distinctive_state();
   EXPECT_THROW(latest_checkpoint(dir.path()), CheckpointError);
   save_checkpoint(dir / "checkpoints" / "update_00000002.pt", state);
@@ -280,7 +280,7 @@ TEST(Checkpoint, LatestPrefersFinalThenHighestUpdate) {
 }
 
 TEST(Checkpoint, ResolveNamesAMissingTarget) {
-  RunScratch dir;
+  ScratchDir dir;
   try {
     resolve_checkpoint(dir / "no_such_run");
     ADD_FAILURE() << "a missing target resolved";

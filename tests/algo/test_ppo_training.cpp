@@ -23,7 +23,7 @@ using testing::CsvTable;
 using testing::read_csv;
 using testing::read_file;
 using testing::read_json;
-using testing::RunScratch;
+using testing::ScratchDir;
 using testing::tiny_run_config;
 
 constexpr int64_t kBatch = 4 * 32;  // num_envs x num_steps of the tiny config
@@ -54,7 +54,7 @@ double cell(const CsvTable& table, size_t row, const std::string& column) {
 }
 
 TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
-  RunScratch dir;
+  ScratchDir dir;
   const TrainResult one =
       train_ppo(tiny_run_config({"num_threads=1"}), dir / "one_thread", quiet_options());
   const TrainResult two =
@@ -85,7 +85,7 @@ TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
 }
 
 TEST(PpoRun, DifferentSeedGivesDifferentLosses) {
-  RunScratch dir;
+  ScratchDir dir;
   train_ppo(tiny_run_config({"seed=7"}), dir / "seed7", quiet_options());
   train_ppo(tiny_run_config({"seed=8"}), dir / "seed8", quiet_options());
   const CsvTable a = metrics_without_sps(dir / "seed7");
@@ -99,7 +99,7 @@ TEST(PpoRun, DifferentSeedGivesDifferentLosses) {
 }
 
 TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
-  RunScratch dir;
+  ScratchDir dir;
   const std::vector<std::string> settings = {"checkpoint_every=1", "eval_every=2"};
   const Config config = tiny_run_config(settings, 8 * kBatch);
   const auto whole_dir = dir / "whole", split_dir = dir / "split";
@@ -168,12 +168,12 @@ TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
 }
 
 TEST(PpoRun, ResumeOfADirectoryWithoutARunIsAUsageError) {
-  RunScratch dir;
+  ScratchDir dir;
   EXPECT_THROW(resume_ppo(dir / "nothing_here", quiet_options()), UsageError);
 }
 
 TEST(PpoRun, NewRunIntoAnExistingRunNeedsOverwrite) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto run_dir = dir / "run";
   const Config config = tiny_run_config({}, kBatch);
   ASSERT_TRUE(train_ppo(config, run_dir, quiet_options()).finished);
@@ -199,7 +199,7 @@ TEST(PpoRun, NewRunIntoAnExistingRunNeedsOverwrite) {
 }
 
 TEST(PpoRun, WritesEveryRunFileInItsFormat) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto run_dir = dir / "run";
   const RunPaths paths{run_dir};
   const Config config = tiny_run_config({"eval_every=1"});
@@ -272,7 +272,7 @@ TEST(PpoRun, WritesEveryRunFileInItsFormat) {
 }
 
 TEST(PpoLearning, CartPoleConfigSolvesCartPole) {
-  RunScratch dir;
+  ScratchDir dir;
   const Config config = Config::load_file(LEVER_SOURCE_DIR "/configs/cartpole_ppo.json");
   const TrainResult result = train_ppo(config, dir / "run", quiet_options());
   ASSERT_TRUE(result.finished);

@@ -16,7 +16,7 @@ namespace lever {
 namespace {
 
 using testing::read_file;
-using testing::RunScratch;
+using testing::ScratchDir;
 using testing::write_file;
 
 struct CommandResult {
@@ -53,7 +53,7 @@ void expect_mentions(const std::string& text, const std::string& fragment) {
 }
 
 // Trains the tiny config through the CLI into dir/run; returns the run directory.
-std::filesystem::path train_tiny_run(const RunScratch& dir) {
+std::filesystem::path train_tiny_run(const ScratchDir& dir) {
   write_file(dir / "tiny.json", testing::tiny_run_json(128).dump());
   const CommandResult trained = run_lever("train tiny.json --run-dir run --quiet", dir.path());
   EXPECT_EQ(trained.exit_code, 0) << trained.err;
@@ -62,7 +62,7 @@ std::filesystem::path train_tiny_run(const RunScratch& dir) {
 }
 
 // A config mistake: exit 2, one stderr line with the file and the fragment, no run directory.
-void expect_config_refused(const RunScratch& dir, const nlohmann::json& config,
+void expect_config_refused(const ScratchDir& dir, const nlohmann::json& config,
                            const std::string& fragment) {
   const auto file = dir / "exp.json";
   write_file(file, config.dump());
@@ -75,23 +75,23 @@ void expect_config_refused(const RunScratch& dir, const nlohmann::json& config,
 }
 
 TEST(Cli, UnknownConfigKeySuggestsTheRightOneAndWritesNothing) {
-  RunScratch dir;
+  ScratchDir dir;
   expect_config_refused(dir, {{"env", "cartpole"}, {"num_env", 4}},
                         "unknown key 'num_env' (did you mean 'num_envs'?)");
 }
 
 TEST(Cli, WronglyTypedConfigKeyIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   expect_config_refused(dir, {{"num_envs", "eight"}}, "key 'num_envs' must be an integer");
 }
 
 TEST(Cli, OutOfRangeConfigKeyIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   expect_config_refused(dir, {{"gamma", 1.5}}, "key 'gamma' must be in [0, 1]");
 }
 
 TEST(Cli, OutOfRangeSetOverrideIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   write_file(dir / "ok.json", testing::tiny_run_json(128).dump());
   const CommandResult result =
       run_lever("train ok.json --set gamma=2 --run-dir run --quiet", dir.path());
@@ -103,7 +103,7 @@ TEST(Cli, OutOfRangeSetOverrideIsRefused) {
 }
 
 TEST(Cli, MissingConfigFileIsRefused) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result =
       run_lever("train " + quoted(dir / "absent.json") + " --quiet", dir.path());
   EXPECT_EQ(result.exit_code, 2);
@@ -112,7 +112,7 @@ TEST(Cli, MissingConfigFileIsRefused) {
 }
 
 TEST(Cli, EvalOfMissingCheckpointNamesIt) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto file = dir / "missing.pt";
   const CommandResult result = run_lever("eval " + quoted(file), dir.path());
   EXPECT_EQ(result.exit_code, 2);
@@ -121,7 +121,7 @@ TEST(Cli, EvalOfMissingCheckpointNamesIt) {
 }
 
 TEST(Cli, EvalOfTruncatedCheckpointNamesIt) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto run_dir = train_tiny_run(dir);
   const std::string bytes = read_file(run_dir / "final.pt");
   ASSERT_GT(bytes.size(), 1000u);
@@ -134,7 +134,7 @@ TEST(Cli, EvalOfTruncatedCheckpointNamesIt) {
 }
 
 TEST(Cli, EvalOfForeignCheckpointNamesIt) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto tensor_file = dir / "tensor.pt";
   torch::save(torch::arange(5), tensor_file.string());
   const CommandResult tensor = run_lever("eval " + quoted(tensor_file), dir.path());
@@ -152,7 +152,7 @@ TEST(Cli, EvalOfForeignCheckpointNamesIt) {
 }
 
 TEST(Cli, EvalOfTrainedRunPrintsStatsAsJson) {
-  RunScratch dir;
+  ScratchDir dir;
   const auto run_dir = train_tiny_run(dir);
   const CommandResult result =
       run_lever("eval " + quoted(run_dir) + " --json --episodes 3", dir.path());
@@ -176,7 +176,7 @@ TEST(Cli, EvalOfTrainedRunPrintsStatsAsJson) {
 }
 
 TEST(Cli, EnvsListsCartPole) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult text = run_lever("envs", dir.path());
   EXPECT_EQ(text.exit_code, 0);
   expect_mentions(text.out, "cartpole");
@@ -194,7 +194,7 @@ TEST(Cli, EnvsListsCartPole) {
 }
 
 TEST(Cli, TopLevelHelpMentionsSet) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result = run_lever("--help", dir.path());
   EXPECT_EQ(result.exit_code, 0);
   expect_mentions(result.out, "train");
@@ -202,7 +202,7 @@ TEST(Cli, TopLevelHelpMentionsSet) {
 }
 
 TEST(Cli, TrainHelpMentionsSet) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result = run_lever("train --help", dir.path());
   EXPECT_EQ(result.exit_code, 0);
   expect_mentions(result.out, "--set");
@@ -210,14 +210,14 @@ TEST(Cli, TrainHelpMentionsSet) {
 }
 
 TEST(Cli, UnknownSubcommandIsAUsageError) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result = run_lever("trian configs.json", dir.path());
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_FALSE(result.err.empty());
 }
 
 TEST(Cli, BenchEnvsPrintsOneJsonObjectKeyedByEnv) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result = run_lever("bench envs --json --seconds 0.05", dir.path());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   expect_one_line(result.out);
@@ -231,7 +231,7 @@ TEST(Cli, BenchEnvsPrintsOneJsonObjectKeyedByEnv) {
 }
 
 TEST(Cli, PlayWritesAGif) {
-  RunScratch dir;
+  ScratchDir dir;
   const CommandResult result =
       run_lever("play cartpole --steps 20 --out " + quoted(dir / "X.gif"), dir.path());
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -6,14 +6,14 @@
 
 #include "lever/core/errors.h"
 #include "lever/log/csv_writer.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
 
-using testing::read_text;
-using testing::TempDir;
-using testing::write_text;
+using testing::read_file;
+using testing::ScratchDir;
+using testing::write_file;
 
 std::vector<Scalar> row(double reward, double loss) {
   return {{"charts/episodic_return", reward}, {"losses/value_loss", loss}};
@@ -32,21 +32,21 @@ std::string failure_message(Fn fn) {
 }
 
 TEST(CsvMetrics, WritesHeaderThenOneRowPerStep) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
   CsvMetricsWriter writer(path);
   writer.write(0, row(-1.5, 2.0));
   // Each write is flushed, so the file is complete while the writer is still open.
-  EXPECT_EQ(read_text(path), "step,charts/episodic_return,losses/value_loss\n0,-1.5,2\n");
+  EXPECT_EQ(read_file(path), "step,charts/episodic_return,losses/value_loss\n0,-1.5,2\n");
   writer.write(8192, row(212.25, 1e-3));
-  EXPECT_EQ(read_text(path),
+  EXPECT_EQ(read_file(path),
             "step,charts/episodic_return,losses/value_loss\n0,-1.5,2\n8192,212.25,0.001\n");
   EXPECT_EQ(writer.tags(),
             (std::vector<std::string>{"charts/episodic_return", "losses/value_loss"}));
 }
 
 TEST(CsvMetrics, ValuesRoundTripAtFloatPrecision) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
   const float value = 0.1f;
   const float tiny = 1.17549435e-38f;
@@ -54,7 +54,7 @@ TEST(CsvMetrics, ValuesRoundTripAtFloatPrecision) {
     CsvMetricsWriter writer(path);
     writer.write(5'000'000'000LL, {{"a", value}, {"b", tiny}});
   }
-  const std::string text = read_text(path);
+  const std::string text = read_file(path);
   const std::string data = text.substr(text.find('\n') + 1);
   EXPECT_EQ(data, "5000000000,0.100000001,1.17549435e-38\n");
   const size_t first = data.find(',') + 1;
@@ -64,7 +64,7 @@ TEST(CsvMetrics, ValuesRoundTripAtFloatPrecision) {
 }
 
 TEST(CsvMetrics, RejectsWritesWhoseTagsDifferFromTheColumns) {
-  TempDir dir;
+  ScratchDir dir;
   CsvMetricsWriter writer(dir / "metrics.csv");
   writer.write(1, row(1, 2));
   const std::string renamed = failure_message([&] {
@@ -80,29 +80,29 @@ TEST(CsvMetrics, RejectsWritesWhoseTagsDifferFromTheColumns) {
   });
   EXPECT_NE(extra.find("charts/SPS"), std::string::npos) << extra;
   // A rejected write leaves the file as it was.
-  EXPECT_EQ(read_text(dir / "metrics.csv"),
+  EXPECT_EQ(read_file(dir / "metrics.csv"),
             "step,charts/episodic_return,losses/value_loss\n1,1,2\n");
 }
 
 TEST(CsvMetrics, RejectsTagsThatNeedQuoting) {
-  TempDir dir;
+  ScratchDir dir;
   CsvMetricsWriter writer(dir / "metrics.csv");
   const std::string message = failure_message([&] { writer.write(1, {{"a,b", 1}}); });
   EXPECT_NE(message.find("a,b"), std::string::npos) << message;
 }
 
 TEST(CsvMetrics, NewRunTruncatesAnOldFile) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
-  write_text(path, "step,x\n1,1\n2,2\n");
+  write_file(path, "step,x\n1,1\n2,2\n");
   CsvMetricsWriter writer(path);
-  EXPECT_EQ(read_text(path), "");
+  EXPECT_EQ(read_file(path), "");
   writer.write(1, {{"y", 3}});
-  EXPECT_EQ(read_text(path), "step,y\n1,3\n");
+  EXPECT_EQ(read_file(path), "step,y\n1,3\n");
 }
 
 TEST(CsvMetrics, ResumeDropsLaterRowsThenAppends) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
   {
     CsvMetricsWriter writer(path);
@@ -113,58 +113,58 @@ TEST(CsvMetrics, ResumeDropsLaterRowsThenAppends) {
   {
     CsvMetricsWriter writer(path, 300);
     const std::string header = "step,charts/episodic_return,losses/value_loss\n";
-    EXPECT_EQ(read_text(path), header + "100,1,0.5\n200,2,0.5\n300,3,0.5\n");
+    EXPECT_EQ(read_file(path), header + "100,1,0.5\n200,2,0.5\n300,3,0.5\n");
     EXPECT_EQ(writer.tags(),
               (std::vector<std::string>{"charts/episodic_return", "losses/value_loss"}));
     writer.write(400, row(40, 0.25));
-    EXPECT_EQ(read_text(path), header + "100,1,0.5\n200,2,0.5\n300,3,0.5\n400,40,0.25\n");
+    EXPECT_EQ(read_file(path), header + "100,1,0.5\n200,2,0.5\n300,3,0.5\n400,40,0.25\n");
   }
   // Rewritten through a new file renamed into place (a new inode), leaving no temp file.
   struct stat after {};
   ASSERT_EQ(stat(path.c_str(), &after), 0);
   EXPECT_NE(before.st_ino, after.st_ino);
-  EXPECT_EQ(testing::count_files(dir.path()), 1);
+  EXPECT_EQ(testing::ScratchDir::count_entries(dir.path()), 1);
 }
 
 TEST(CsvMetrics, ResumeKeepsHeaderAndRejectsOtherTags) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
-  write_text(path, "step,a,b\n10,1,2\n20,3,4\n");
+  write_file(path, "step,a,b\n10,1,2\n20,3,4\n");
   CsvMetricsWriter writer(path, 15);
   const std::string message = failure_message([&] { writer.write(20, {{"a", 5}, {"c", 6}}); });
   EXPECT_NE(message.find("'c'"), std::string::npos) << message;
   writer.write(20, {{"a", 5}, {"b", 6}});
-  EXPECT_EQ(read_text(path), "step,a,b\n10,1,2\n20,5,6\n");
+  EXPECT_EQ(read_file(path), "step,a,b\n10,1,2\n20,5,6\n");
 }
 
 TEST(CsvMetrics, ResumeDropsRowCutOffByCrash) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
-  write_text(path, "step,a\n10,1\n20,2\n30,3");
+  write_file(path, "step,a\n10,1\n20,2\n30,3");
   CsvMetricsWriter writer(path, 1000);
   writer.write(30, {{"a", 4}});
-  EXPECT_EQ(read_text(path), "step,a\n10,1\n20,2\n30,4\n");
+  EXPECT_EQ(read_file(path), "step,a\n10,1\n20,2\n30,4\n");
 }
 
 TEST(CsvMetrics, ResumeWithoutFileStartsFresh) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
   CsvMetricsWriter writer(path, 300);
   writer.write(400, {{"a", 1}});
-  EXPECT_EQ(read_text(path), "step,a\n400,1\n");
+  EXPECT_EQ(read_file(path), "step,a\n400,1\n");
 }
 
 TEST(CsvMetrics, ResumeRejectsFileThatIsNotMetrics) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "metrics.csv";
-  write_text(path, "time,a\n1,2\n");
+  write_file(path, "time,a\n1,2\n");
   const std::string header = failure_message([&] { CsvMetricsWriter writer(path, 10); });
   EXPECT_NE(header.find("'time'"), std::string::npos) << header;
-  write_text(path, "step,a\n1,2\nx,3\n");
+  write_file(path, "step,a\n1,2\nx,3\n");
   const std::string step = failure_message([&] { CsvMetricsWriter writer(path, 10); });
   EXPECT_NE(step.find(":3:"), std::string::npos) << step;
   // The unreadable file is left for the user to inspect.
-  EXPECT_EQ(read_text(path), "step,a\n1,2\nx,3\n");
+  EXPECT_EQ(read_file(path), "step,a\n1,2\nx,3\n");
 }
 
 }  // namespace

@@ -7,15 +7,15 @@
 
 #include "lever/core/errors.h"
 #include "lever/log/study_log.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
 
 using nlohmann::json;
-using testing::read_text;
-using testing::TempDir;
-using testing::write_text;
+using testing::read_file;
+using testing::ScratchDir;
+using testing::write_file;
 
 const std::vector<std::string> kExpectedKeys = {"step",
                                                 "train_mean_reward",
@@ -30,10 +30,10 @@ const std::vector<std::string> kExpectedKeys = {"step",
                                                 "test_var",
                                                 "train_var"};
 
-json read_json(const std::filesystem::path& path) { return json::parse(read_text(path)); }
+json read_json(const std::filesystem::path& path) { return json::parse(read_file(path)); }
 
 TEST(StudyLog, WritesEveryKeyInOrderWithNullForMissingOrNaN) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
   StudyLog log(path);
   log.append(1000, {{"train_mean_reward", 1.5},
@@ -41,7 +41,7 @@ TEST(StudyLog, WritesEveryKeyInOrderWithNullForMissingOrNaN) {
                     {"pi_loss", std::nan("")},
                     {"value_loss", std::numeric_limits<double>::infinity()}});
   const json stored = read_json(path);
-  const auto in_file_order = nlohmann::ordered_json::parse(read_text(path));
+  const auto in_file_order = nlohmann::ordered_json::parse(read_file(path));
   std::vector<std::string> keys;
   for (const auto& item : in_file_order.items()) keys.push_back(item.key());
   EXPECT_EQ(keys, kExpectedKeys);
@@ -59,7 +59,7 @@ TEST(StudyLog, WritesEveryKeyInOrderWithNullForMissingOrNaN) {
 }
 
 TEST(StudyLog, AppendsOneElementPerEvaluation) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
   StudyLog log(path);
   log.append(10, {{"entropy_loss", 0.5}});
@@ -68,15 +68,15 @@ TEST(StudyLog, AppendsOneElementPerEvaluation) {
   EXPECT_EQ(stored["step"], json({10, 20}));
   EXPECT_EQ(stored["entropy_loss"], json({0.5, 0.25}));
   EXPECT_EQ(stored["train_var"], json({nullptr, 4.0}));
-  EXPECT_EQ(testing::count_files(dir.path()), 1);  // no temp file left behind
+  EXPECT_EQ(testing::ScratchDir::count_entries(dir.path()), 1);  // no temp file left behind
 }
 
 TEST(StudyLog, UnknownKeyThrowsAndAppendsNothing) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
   StudyLog log(path);
   log.append(10, {{"pi_loss", 1.0}});
-  const std::string before = read_text(path);
+  const std::string before = read_file(path);
   try {
     log.append(20, {{"pi_loss", 1.0}, {"policy_loss", 2.0}});
     ADD_FAILURE() << "no RuntimeFailure thrown";
@@ -85,11 +85,11 @@ TEST(StudyLog, UnknownKeyThrowsAndAppendsNothing) {
   }
   EXPECT_THROW(log.append(20, {{"step", 20.0}}), RuntimeFailure);
   EXPECT_EQ(log.size(), 1u);
-  EXPECT_EQ(read_text(path), before);
+  EXPECT_EQ(read_file(path), before);
 }
 
 TEST(StudyLog, NewRunReplacesAnOldFile) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
   {
     StudyLog old_run(path);
@@ -101,7 +101,7 @@ TEST(StudyLog, NewRunReplacesAnOldFile) {
 }
 
 TEST(StudyLog, ResumeDropsEvaluationsAfterResumeStep) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
   {
     StudyLog log(path);
@@ -122,9 +122,9 @@ TEST(StudyLog, ResumeDropsEvaluationsAfterResumeStep) {
 }
 
 TEST(StudyLog, ResumeFillsKeysAnOlderFileLacks) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
-  write_text(path, R"({"step": [5, 15], "train_mean_reward": [1.5, 2.5]})");
+  write_file(path, R"({"step": [5, 15], "train_mean_reward": [1.5, 2.5]})");
   StudyLog log(path, 10);
   const json stored = read_json(path);
   EXPECT_EQ(stored.size(), kExpectedKeys.size());
@@ -134,15 +134,15 @@ TEST(StudyLog, ResumeFillsKeysAnOlderFileLacks) {
 }
 
 TEST(StudyLog, ResumeRejectsFileThatIsNotAStudyLog) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir / "log.json";
-  write_text(path, R"({"step": [1], "reward": [2]})");
+  write_file(path, R"({"step": [1], "reward": [2]})");
   EXPECT_THROW(StudyLog(path, 10), RuntimeFailure);
-  write_text(path, R"({"step": [1, 2], "pi_loss": [2]})");
+  write_file(path, R"({"step": [1, 2], "pi_loss": [2]})");
   EXPECT_THROW(StudyLog(path, 10), RuntimeFailure);
-  write_text(path, "{not json");
+  write_file(path, "{not json");
   EXPECT_THROW(StudyLog(path, 10), RuntimeFailure);
-  EXPECT_EQ(read_text(path), "{not json");
+  EXPECT_EQ(read_file(path), "{not json");
 }
 
 }  // namespace

@@ -12,12 +12,12 @@
 
 #include "lever/log/crc32c.h"
 #include "lever/log/tensorboard.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
 
-using testing::TempDir;
+using testing::ScratchDir;
 
 // ---- Independent decoder ----
 
@@ -192,7 +192,7 @@ std::vector<std::string> read_records(const std::string& file) {
 
 std::vector<DecodedEvent> read_events(const std::filesystem::path& path) {
   std::vector<DecodedEvent> events;
-  for (const std::string& payload : read_records(testing::read_text(path))) {
+  for (const std::string& payload : read_records(testing::read_file(path))) {
     events.push_back(decode_event(payload));
   }
   return events;
@@ -268,14 +268,14 @@ TEST(TensorBoardEncoding, FirstRecordDecodesIndependently) {
 }
 
 TEST(TensorBoardEncoding, ScalarEventMatchesReferenceLayout) {
-  TempDir dir;
+  ScratchDir dir;
   std::filesystem::path path;
   {
     TensorBoardWriter writer(dir.path());
     writer.add_scalar("loss", 0.5, 10);
     path = writer.path();
   }
-  const auto records = read_records(testing::read_text(path));
+  const auto records = read_records(testing::read_file(path));
   ASSERT_EQ(records.size(), 2u);
   ASSERT_EQ(records[1].size(), 9u + 17u);
   EXPECT_EQ(records[1][0], '\x09');
@@ -286,7 +286,7 @@ TEST(TensorBoardEncoding, ScalarEventMatchesReferenceLayout) {
 // ---- Written files ----
 
 TEST(TensorBoardEventFile, EveryScalarReadsBack) {
-  TempDir dir;
+  ScratchDir dir;
   const double before = now_seconds();
   std::filesystem::path path;
   {
@@ -333,7 +333,7 @@ TEST(TensorBoardEventFile, EveryScalarReadsBack) {
 }
 
 TEST(TensorBoardEventFile, ResumeStartsWithSessionStartAtResumeStep) {
-  TempDir dir;
+  ScratchDir dir;
   std::filesystem::path path;
   {
     TensorBoardWriter writer(dir.path(), 500);
@@ -353,7 +353,7 @@ TEST(TensorBoardEventFile, ResumeStartsWithSessionStartAtResumeStep) {
 }
 
 TEST(TensorBoardEventFile, NoSessionLogWithoutResume) {
-  TempDir dir;
+  ScratchDir dir;
   std::filesystem::path path;
   {
     TensorBoardWriter writer(dir.path(), -1);
@@ -365,7 +365,7 @@ TEST(TensorBoardEventFile, NoSessionLogWithoutResume) {
 }
 
 TEST(TensorBoardEventFile, NameFollowsTensorBoardPattern) {
-  TempDir dir;
+  ScratchDir dir;
   const auto log_dir = dir / "nested/run";
   const auto before = static_cast<long long>(now_seconds());
   TensorBoardWriter writer(log_dir);
@@ -389,7 +389,7 @@ TEST(TensorBoardEventFile, NameFollowsTensorBoardPattern) {
 }
 
 TEST(TensorBoardEventFile, WritersOpenedInOneSecondGetOrderedDistinctFiles) {
-  TempDir dir;
+  ScratchDir dir;
   TensorBoardWriter first(dir.path());
   first.add_scalar("a", 1.0, 1);
   TensorBoardWriter second(dir.path(), 1);
@@ -401,7 +401,7 @@ TEST(TensorBoardEventFile, WritersOpenedInOneSecondGetOrderedDistinctFiles) {
 }
 
 TEST(TensorBoardEventFile, NeverOverwritesAnExistingFile) {
-  TempDir dir;
+  ScratchDir dir;
   char host[256] = {};
   ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
   const auto now = static_cast<long long>(now_seconds());
@@ -411,12 +411,12 @@ TEST(TensorBoardEventFile, NeverOverwritesAnExistingFile) {
   };
   // Occupy every name the writer could pick from its own clock reading.
   for (long long second = now - 1; second <= now + 2; ++second) {
-    testing::write_text(dir / name_at(second), "not ours");
+    testing::write_file(dir / name_at(second), "not ours");
   }
   TensorBoardWriter writer(dir.path());
   EXPECT_EQ(writer.path().filename().string(), name_at(now + 3));
   for (long long second = now - 1; second <= now + 2; ++second) {
-    EXPECT_EQ(testing::read_text(dir / name_at(second)), "not ours");
+    EXPECT_EQ(testing::read_file(dir / name_at(second)), "not ours");
   }
 }
 

@@ -6,7 +6,7 @@
 
 #include "lever/core/errors.h"
 #include "lever/viz/plot.h"
-#include "scratch_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
@@ -199,7 +199,7 @@ TEST(PlotRendering, BadSpecsAreUsageErrors) {
 }
 
 TEST(PlotRendering, WritePlotPngHasTheSpecSize) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   PlotSpec spec;
   spec.width = 640;
   spec.height = 360;

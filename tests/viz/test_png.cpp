@@ -6,7 +6,7 @@
 
 #include "lever/core/errors.h"
 #include "lever/viz/png.h"
-#include "scratch_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
@@ -22,7 +22,7 @@ Image test_pattern(int w, int h) {
 }
 
 TEST(PngFiles, WriteThenLoadGivesTheSamePixels) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   const Image image = test_pattern(37, 23);
   const auto path = dir / "pattern.png";
   write_png(path, image);
@@ -47,7 +47,7 @@ TEST(PngFiles, EncodingIsAPngAndDeterministic) {
 }
 
 TEST(PngFiles, OverwritesAnExistingFile) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   const auto path = dir / "plot.png";
   write_png(path, test_pattern(4, 4));
   write_png(path, test_pattern(6, 2));
@@ -58,7 +58,7 @@ TEST(PngFiles, OverwritesAnExistingFile) {
 }
 
 TEST(PngFiles, BadInputsThrowTypedErrors) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   EXPECT_THROW(encode_png(Image{}), UsageError);
   Image inconsistent;
   inconsistent.width = 4;

@@ -13,7 +13,7 @@ extern "C" {
 }
 
 #include "lever/core/errors.h"
-#include "scratch_dir.h"
+#include "support/scratch_dir.h"
 
 namespace lever {
 namespace {
@@ -94,7 +94,7 @@ double mean_abs_difference(const Image& a, const Image& b) {
 }
 
 TEST(VideoFiles, Mp4DecodesToTheFramesWritten) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   const auto path = dir / "episode.mp4";
   write_video(path, 64, 48, 10);
   EXPECT_EQ(dir.entry_count(), 1);  // no temp file left behind
@@ -112,7 +112,7 @@ TEST(VideoFiles, Mp4DecodesToTheFramesWritten) {
 }
 
 TEST(VideoFiles, GifDecodesToExactlyTheFramesWritten) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   const auto path = dir / "episode.gif";
   write_video(path, 63, 47, 10);  // GIF has no even-size rule
   const std::vector<Image> frames = decode_all(path);
@@ -125,18 +125,18 @@ TEST(VideoFiles, GifDecodesToExactlyTheFramesWritten) {
 }
 
 TEST(VideoFiles, SameFramesGiveIdenticalBytes) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   for (const std::string ext : {".mp4", ".gif"}) {
     write_video(dir / ("a" + ext), 64, 48, 10);
     write_video(dir / ("b" + ext), 64, 48, 10);
-    const std::string a = read_bytes(dir / ("a" + ext));
+    const std::string a = testing::read_file(dir / ("a" + ext));
     EXPECT_GT(a.size(), 100u) << ext;
-    EXPECT_EQ(a, read_bytes(dir / ("b" + ext))) << ext;
+    EXPECT_EQ(a, testing::read_file(dir / ("b" + ext))) << ext;
   }
 }
 
 TEST(VideoFiles, DestructorFinishesAnUnclosedFile) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   {
     VideoWriter writer(dir / "unclosed.gif", 32, 32, 5);
     writer.write_frame(moving_square(32, 32, 0));
@@ -147,14 +147,14 @@ TEST(VideoFiles, DestructorFinishesAnUnclosedFile) {
 }
 
 TEST(VideoArguments, OddSizeForMp4IsAUsageError) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   EXPECT_THROW(VideoWriter(dir / "odd.mp4", 63, 48, 30), UsageError);
   EXPECT_THROW(VideoWriter(dir / "odd.mp4", 64, 47, 30), UsageError);
   EXPECT_EQ(dir.entry_count(), 0);
 }
 
 TEST(VideoArguments, UnknownExtensionNamesTheSupportedOnes) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   try {
     VideoWriter writer(dir / "clip.avi", 64, 48, 30);
     FAIL() << "expected UsageError";
@@ -169,7 +169,7 @@ TEST(VideoArguments, UnknownExtensionNamesTheSupportedOnes) {
 }
 
 TEST(VideoArguments, WrongFrameSizeAndUseAfterClose) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   VideoWriter writer(dir / "clip.mp4", 64, 48, 30);
   EXPECT_THROW(writer.write_frame(moving_square(32, 48, 0)), UsageError);
   writer.write_frame(moving_square(64, 48, 0));
@@ -181,7 +181,7 @@ TEST(VideoArguments, WrongFrameSizeAndUseAfterClose) {
 }
 
 TEST(VideoArguments, UnwritableDirectoryIsARuntimeFailure) {
-  ScratchDir dir;
+  testing::ScratchDir dir;
   EXPECT_THROW(VideoWriter(dir / "missing" / "clip.mp4", 64, 48, 30), RuntimeFailure);
 }
 
