@@ -1,7 +1,8 @@
-// A fixed pool of worker threads that runs one parallel-for at a time. VecEnv steps its
-// environments on it every step, so dispatch must be cheap: workers wait on a generation counter,
-// not a task queue.
+// A fixed pool of worker threads that runs one parallel-for at a time. VecEnv steps its environments
+// on it every step, so dispatch must be cheap: workers spin briefly on a generation counter before
+// sleeping, so back-to-back steps hand over in about a microsecond instead of a futex wake-up.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -36,9 +37,9 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stopping_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stopping_{false};
   int64_t count_ = 0;
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   std::exception_ptr error_;
