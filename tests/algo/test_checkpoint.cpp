@@ -221,7 +221,8 @@ TEST(Checkpoint, MisshapenRngStatesAreRefused) {
   expect_checkpoint_error(dir / "float_rng.pt", "checkpoint");
 }
 
-// The zip container does not check tensor bytes; the weights' own checksum must catch a flipped bit.
+// The zip container does not check tensor bytes; the weights' own checksum must catch a flipped
+// bit.
 TEST(Checkpoint, FlippedWeightByteIsRefused) {
   ScratchDir dir;
   TrainingState state = distinctive_state();

@@ -7,8 +7,8 @@
 namespace lever {
 namespace {
 
-// From rest, a push right: temp = F/(m_c+m_p) = 100/11, theta_acc = -(100/11)/(l(4/3 - m_p/(m_c+m_p)))
-// = -600/41, x_acc = 100/11 + m_p l (600/41)/(m_c+m_p) = 4400/451 (hand-derived).
+// From rest, a push right: temp = F/(m_c+m_p) = 100/11, theta_acc = -(100/11)/(l(4/3 -
+// m_p/(m_c+m_p))) = -600/41, x_acc = 100/11 + m_p l (600/41)/(m_c+m_p) = 4400/451 (hand-derived).
 TEST(CartPoleDynamics, PushRightFromRestMatchesHandComputedEulerSteps) {
   CartPole env;
   float obs[4];
@@ -40,7 +40,8 @@ TEST(CartPoleDynamics, PushLeftIsMirrorImage) {
 }
 
 TEST(CartPoleDynamics, GravityTipsATiltedPole) {
-  // theta = 0.1 at rest, push right: temp = 100/11; theta_acc = (9.8 sin - cos temp)/(0.5(4/3 - 0.1 cos^2/1.1)).
+  // theta = 0.1 at rest, push right: temp = 100/11; theta_acc = (9.8 sin - cos temp)/(0.5(4/3 - 0.1
+  // cos^2/1.1)).
   CartPole env;
   float obs[4];
   env.set_state({0.0, 0.0, 0.1, 0.0});
@@ -76,6 +77,36 @@ TEST(CartPoleDynamics, ResetDependsOnlyOnLevelSeedAndStaysSmall) {
   }
   b.reset(43, obs_b);
   EXPECT_NE(obs_a[0], obs_b[0]);
+}
+
+}  // namespace
+}  // namespace lever
+
+namespace lever {
+namespace {
+
+// Gym's 600x400 view: 125 px per metre (600 / 4.8), track at y = 300, axle 22.5 px above it,
+// pole 1 m = 125 px long.
+TEST(CartPoleRender, DrawsCartAndPoleWhereTheStateSays) {
+  CartPole env;
+  Image frame;
+  env.set_state({0.0, 0.0, 0.0, 0.0});
+  env.render(frame);
+  ASSERT_EQ(frame.width, 600);
+  ASSERT_EQ(frame.height, 400);
+  const Color pole{202, 152, 101}, cart{0, 0, 0}, background{255, 255, 255};
+  EXPECT_EQ(frame.color_at(300, 290), cart);
+  EXPECT_EQ(frame.color_at(300, 200), pole);
+  EXPECT_EQ(frame.color_at(340, 200), background);
+
+  env.set_state({1.0, 0.0, 0.2, 0.0});  // cart 125 px right, pole tilted right by 0.2 rad
+  env.render(frame);
+  EXPECT_EQ(frame.color_at(425, 290), cart);
+  EXPECT_EQ(frame.color_at(300, 290), background);
+  const int tip_x = static_cast<int>(425 + std::sin(0.2) * 100),
+            tip_y = static_cast<int>(277.5 - std::cos(0.2) * 100);
+  EXPECT_EQ(frame.color_at(tip_x, tip_y), pole);
+  EXPECT_EQ(frame.color_at(425, tip_y - 20), background);  // an upright pole would be here
 }
 
 }  // namespace

@@ -12,8 +12,8 @@ torch::Tensor network_input(const torch::Tensor& observations, const torch::Devi
   return x.reshape({x.size(0), -1});
 }
 
-void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic,
-                    int64_t* actions, float* action_logprobs) {
+void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
+                    float* action_logprobs) {
   const int64_t rows = log_probs.size(0), num_actions = log_probs.size(1);
   const float* lp = log_probs.data_ptr<float>();
   for (int64_t i = 0; i < rows; ++i) {
@@ -59,8 +59,8 @@ EvalStats summarize_returns(const std::vector<double>& returns) {
   return stats;
 }
 
-EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic,
-                   Rng& rng, const torch::Device& device) {
+EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
+                   const torch::Device& device) {
   c10::InferenceMode inference;
   const int n = envs.num_envs();
   std::vector<int64_t> target(n), done(n, 0);

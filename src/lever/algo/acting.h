@@ -13,8 +13,8 @@ torch::Tensor network_input(const torch::Tensor& observations, const torch::Devi
 
 // Draws one action per row from a categorical distribution given as log-probabilities
 // (float CPU [N, A]); deterministic takes the argmax. Writes N actions and their log-probs.
-void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic,
-                    int64_t* actions, float* action_logprobs);
+void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
+                    float* action_logprobs);
 
 struct EvalStats {
   double mean = 0.0, min = 0.0, max = 0.0, var = 0.0;  // var: population variance
@@ -24,8 +24,8 @@ struct EvalStats {
 
 // Plays full episodes on envs (reset first) until `episodes` have finished, spread evenly over the
 // envs so short episodes are not over-represented (as SB3's evaluate_policy).
-EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic,
-                   Rng& rng, const torch::Device& device);
+EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
+                   const torch::Device& device);
 
 EvalStats summarize_returns(const std::vector<double>& returns);
 

@@ -21,7 +21,8 @@ std::vector<Rng::State> unpack_rng_states(const torch::Tensor& t) {
     throw std::runtime_error("rng_states must be an [n, 4] int64 tensor");
   }
   std::vector<Rng::State> states(t.size(0));
-  if (!states.empty()) std::memcpy(states.data(), t.contiguous().data_ptr<int64_t>(), states.size() * 32);
+  if (!states.empty())
+    std::memcpy(states.data(), t.contiguous().data_ptr<int64_t>(), states.size() * 32);
   return states;
 }
 
@@ -48,12 +49,11 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
   archive.write("global_step", c10::IValue(s.global_step));
   archive.write("wall_seconds", c10::IValue(s.wall_seconds));
   archive.write("rng_states", pack_rng_states(s.rng_states));
-  archive.write("return_stats", torch::tensor({s.return_mean, s.return_var, s.return_count},
-                                              torch::kFloat64));
+  archive.write("return_stats",
+                torch::tensor({s.return_mean, s.return_var, s.return_count}, torch::kFloat64));
   archive.write("env_discounted_returns",
-                torch::tensor(s.env_discounted_returns.empty()
-                                  ? std::vector<float>{}
-                                  : s.env_discounted_returns,
+                torch::tensor(s.env_discounted_returns.empty() ? std::vector<float>{}
+                                                               : s.env_discounted_returns,
                               torch::kFloat32));
   std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
   const auto temp = temp_path_for(path);

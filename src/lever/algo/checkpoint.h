@@ -1,10 +1,11 @@
 // Everything a run needs to continue where it stopped: weights, optimiser moments, counters, random
-// generator states and the resolved config. Written to a temp file and renamed, so a run killed while
-// saving leaves the previous checkpoint intact.
+// generator states and the resolved config. Written to a temp file and renamed, so a run killed
+// while saving leaves the previous checkpoint intact.
 #pragma once
+#include <torch/torch.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 #include <vector>
 
 #include "lever/core/rng.h"

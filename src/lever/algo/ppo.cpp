@@ -97,7 +97,8 @@ struct RewardNormalizer {
       batch_mean += discounted[i];
     }
     batch_mean /= n;
-    for (int64_t i = 0; i < n; ++i) batch_sq += (discounted[i] - batch_mean) * (discounted[i] - batch_mean);
+    for (int64_t i = 0; i < n; ++i)
+      batch_sq += (discounted[i] - batch_mean) * (discounted[i] - batch_mean);
     const double batch_var = batch_sq / n;
     // Chan et al.'s parallel update of mean and variance.
     const double total = count + n, delta = batch_mean - mean;
@@ -127,12 +128,14 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
   const auto session_start = std::chrono::steady_clock::now();
   const PpoHyperparameters hp(config);
   const uint64_t seed = static_cast<uint64_t>(config.i64("seed"));
-  if (config.i64("torch_threads") > 0) at::set_num_threads(static_cast<int>(config.i64("torch_threads")));
+  if (config.i64("torch_threads") > 0)
+    at::set_num_threads(static_cast<int>(config.i64("torch_threads")));
   torch::manual_seed(seed);
 
   VecEnv envs(env_options(config, hp.num_envs, seed));
   const EnvSpec& spec = envs.spec();
-  const torch::Device device = resolve_device(config.str("device"), spec.obs_type == ObsType::kU8Image);
+  const torch::Device device =
+      resolve_device(config.str("device"), spec.obs_type == ObsType::kU8Image);
   VecEnv train_eval_envs(env_options(config, hp.eval_num_envs, seed + 10007));
   VecEnv test_eval_envs(test_level_options(env_options(config, hp.eval_num_envs, seed + 20011)));
 
@@ -151,7 +154,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     TrainingState& s = *resume_from;
     if (s.params.numel() != params.numel()) {
       throw CheckpointError("checkpoint has " + std::to_string(s.params.numel()) +
-                            " parameters, the configured network " + std::to_string(params.numel()));
+                            " parameters, the configured network " +
+                            std::to_string(params.numel()));
     }
     params.values().copy_(s.params);
     optimizer.exp_avg().copy_(s.adam_exp_avg);
@@ -206,7 +210,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     s.adam_steps = optimizer.steps();
     s.update = update;
     s.global_step = global_step;
-    s.wall_seconds = previous_wall_seconds +
+    s.wall_seconds =
+        previous_wall_seconds +
         std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
     s.rng_states = {action_rng.state(), shuffle_rng.state(), eval_rng.state()};
     for (const auto& state : envs.rng_states()) s.rng_states.push_back(state);
@@ -221,9 +226,9 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
   int64_t session_steps = 0, updates_this_call = 0;
   TrainResult result;
   for (int64_t update = first_update; update <= hp.num_updates(); ++update) {
-    const double lr = hp.anneal_lr
-        ? hp.learning_rate * (1.0 - static_cast<double>(update - 1) / hp.num_updates())
-        : hp.learning_rate;
+    const double lr =
+        hp.anneal_lr ? hp.learning_rate * (1.0 - static_cast<double>(update - 1) / hp.num_updates())
+                     : hp.learning_rate;
     optimizer.set_lr(lr);
 
     // 1. Collect a rollout of T steps from N envs with the current policy.
@@ -238,7 +243,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
         const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
         values[t].copy_(out.values);
         int64_t* step_actions = actions.data_ptr<int64_t>() + t * N;
-        sample_actions(log_probs, action_rng, false, step_actions, logprobs.data_ptr<float>() + t * N);
+        sample_actions(log_probs, action_rng, false, step_actions,
+                       logprobs.data_ptr<float>() + t * N);
         envs.step(step_actions);
         global_step += N;
 
@@ -269,7 +275,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
         }
       }
       // 2. Advantages: GAE(lambda), bootstrapped from the value after the last step.
-      const auto last_values = net->values(network_input(envs.observations(), device)).to(torch::kCPU);
+      const auto last_values =
+          net->values(network_input(envs.observations(), device)).to(torch::kCPU);
       compute_gae(rewards, values, terminated, truncated, final_values, last_values, hp.gamma,
                   hp.gae_lambda, advantages, returns);
     }
@@ -282,9 +289,9 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     const auto b_values = values.view({T * N}).to(device);
     const auto b_advantages = advantages.view({T * N}).to(device);
     const auto b_returns = returns.view({T * N}).to(device);
-    torch::Tensor sum_policy_loss = torch::zeros({}, device), sum_value_loss = torch::zeros({}, device),
-                  sum_entropy = torch::zeros({}, device), sum_kl = torch::zeros({}, device),
-                  sum_clipfrac = torch::zeros({}, device);
+    torch::Tensor sum_policy_loss = torch::zeros({}, device),
+                  sum_value_loss = torch::zeros({}, device), sum_entropy = torch::zeros({}, device),
+                  sum_kl = torch::zeros({}, device), sum_clipfrac = torch::zeros({}, device);
     int64_t minibatches = 0;
     double grad_norm = 0.0;
     for (int64_t epoch = 0; epoch < hp.num_epochs; ++epoch) {
@@ -300,13 +307,14 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
       torch::Tensor epoch_kl = torch::zeros({}, device);
       int64_t epoch_minibatches = 0;
       for (int64_t start = 0; start + hp.minibatch_size <= T * N; start += hp.minibatch_size) {
-        const auto out = net->forward(s_obs.narrow(0, start, hp.minibatch_size).to(torch::kFloat32));
-        const PpoLoss loss = ppo_loss(
-            out.logits, out.values, s_actions.narrow(0, start, hp.minibatch_size),
-            s_logprobs.narrow(0, start, hp.minibatch_size),
-            s_values.narrow(0, start, hp.minibatch_size),
-            s_advantages.narrow(0, start, hp.minibatch_size),
-            s_returns.narrow(0, start, hp.minibatch_size), hp.loss);
+        const auto out =
+            net->forward(s_obs.narrow(0, start, hp.minibatch_size).to(torch::kFloat32));
+        const PpoLoss loss =
+            ppo_loss(out.logits, out.values, s_actions.narrow(0, start, hp.minibatch_size),
+                     s_logprobs.narrow(0, start, hp.minibatch_size),
+                     s_values.narrow(0, start, hp.minibatch_size),
+                     s_advantages.narrow(0, start, hp.minibatch_size),
+                     s_returns.narrow(0, start, hp.minibatch_size), hp.loss);
         params.zero_grad();
         loss.loss.backward();
         grad_norm = params.clip_grad_norm(hp.max_grad_norm);
@@ -317,7 +325,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
           sum_value_loss.add_(loss.value_loss);
           sum_entropy.add_(loss.entropy);
           epoch_kl.add_(loss.kl);
-          sum_clipfrac.add_((loss.ratio - 1.0).abs().gt(hp.loss.clip_coef).to(torch::kFloat32).mean());
+          sum_clipfrac.add_(
+              (loss.ratio - 1.0).abs().gt(hp.loss.clip_coef).to(torch::kFloat32).mean());
         }
         ++minibatches;
         ++epoch_minibatches;
@@ -353,10 +362,10 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     // 5. Evaluate on training levels and on unseen test levels, every eval_every updates and last.
     const bool last_update = update == hp.num_updates();
     if (last_update || (hp.eval_every > 0 && update % hp.eval_every == 0)) {
-      const EvalStats train_eval = evaluate(net, train_eval_envs, hp.eval_episodes,
-                                            hp.eval_deterministic, eval_rng, device);
-      const EvalStats test_eval = evaluate(net, test_eval_envs, hp.eval_episodes,
-                                           hp.eval_deterministic, eval_rng, device);
+      const EvalStats train_eval =
+          evaluate(net, train_eval_envs, hp.eval_episodes, hp.eval_deterministic, eval_rng, device);
+      const EvalStats test_eval =
+          evaluate(net, test_eval_envs, hp.eval_episodes, hp.eval_deterministic, eval_rng, device);
       row[row.size() - 2].value = train_eval.mean;
       row[row.size() - 1].value = test_eval.mean;
       latest_eval_return = test_eval.mean;
@@ -378,9 +387,10 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     result.training_steps_per_second = sps;
     progress.update(global_step, sps, latest_train_return, latest_eval_return);
 
-    // 6. Checkpoint: the final one as final.pt, others every checkpoint_every updates (last two kept).
-    const bool stopping = stop_requested() ||
-        (options.stop_after_updates > 0 && updates_this_call >= options.stop_after_updates);
+    // 6. Checkpoint: the final one as final.pt, others every checkpoint_every updates (last two
+    // kept).
+    const bool stopping = stop_requested() || (options.stop_after_updates > 0 &&
+                                               updates_this_call >= options.stop_after_updates);
     if (last_update) {
       save_checkpoint(paths.final_checkpoint(), checkpoint_state(update));
       result.finished = true;
@@ -401,7 +411,8 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
   progress.finish();
 
   result.total_steps = global_step;
-  result.wall_seconds = previous_wall_seconds +
+  result.wall_seconds =
+      previous_wall_seconds +
       std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start).count();
   result.steps_per_second = global_step / result.wall_seconds;
   if (result.finished) {
@@ -422,8 +433,9 @@ torch::Device resolve_device(const std::string& device, bool image_observations)
   if (device == "cpu") return torch::kCPU;
   if (device == "cuda") {
     if (!torch::cuda::is_available()) {
-      throw UsageError("device 'cuda' requested but this LibTorch build or machine has no CUDA; "
-                       "use --device cpu or auto");
+      throw UsageError(
+          "device 'cuda' requested but this LibTorch build or machine has no CUDA; "
+          "use --device cpu or auto");
     }
     return torch::kCUDA;
   }

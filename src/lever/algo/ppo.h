@@ -9,7 +9,7 @@ namespace lever {
 
 struct TrainOptions {
   bool quiet = false;
-  bool overwrite = false;          // a new run replaces what the directory held
+  bool overwrite = false;           // a new run replaces what the directory held
   int64_t stop_after_updates = -1;  // stop (as if interrupted) after this many updates in this call
 };
 

@@ -106,10 +106,10 @@ void write_reward_curve(const RunPaths& paths, const std::string& title) {
     const auto log = nlohmann::json::parse(in, nullptr, false);
     if (log.is_object() && log.contains("step")) {
       const auto steps = json_numbers(log["step"]);
-      spec.series.push_back({"train levels (eval)", steps, json_numbers(log["train_mean_reward"]),
-                             series_color(0)});
-      spec.series.push_back({"test levels (eval)", steps, json_numbers(log["test_mean_reward"]),
-                             series_color(1)});
+      spec.series.push_back(
+          {"train levels (eval)", steps, json_numbers(log["train_mean_reward"]), series_color(0)});
+      spec.series.push_back(
+          {"test levels (eval)", steps, json_numbers(log["test_mean_reward"]), series_color(1)});
     }
   }
   write_plot_png(paths.reward_curve(), spec);

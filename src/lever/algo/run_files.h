@@ -1,6 +1,6 @@
 // What a run writes into its directory, shared by every algorithm: the resolved config with the
-// machine it ran on, the metric streams (CSV, TensorBoard, the levers study's log.json), the summary
-// and the reward-curve plot.
+// machine it ran on, the metric streams (CSV, TensorBoard, the levers study's log.json), the
+// summary and the reward-curve plot.
 #pragma once
 #include <filesystem>
 #include <memory>

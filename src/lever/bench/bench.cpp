@@ -1,8 +1,9 @@
 #include "lever/bench/bench.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
-#include <unistd.h>
 
 #include "lever/algo/ppo.h"
 #include "lever/core/machine.h"
@@ -54,8 +55,8 @@ nlohmann::json bench_envs(int num_envs, double seconds) {
 }
 
 nlohmann::json bench_ppo(int64_t total_steps, bool quiet) {
-  const auto run_dir = std::filesystem::temp_directory_path() /
-                       ("lever-bench-ppo-" + std::to_string(getpid()));
+  const auto run_dir =
+      std::filesystem::temp_directory_path() / ("lever-bench-ppo-" + std::to_string(getpid()));
   Config config = Config::defaults();
   for (const char* setting :
        {"env=cartpole", "num_envs=4", "num_steps=128", "num_epochs=4", "minibatch_size=128",

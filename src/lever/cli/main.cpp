@@ -42,9 +42,10 @@ void print_result(const TrainResult& result, const std::filesystem::path& run_di
 }
 
 nlohmann::json eval_json(const EvalStats& stats) {
-  return {{"mean_return", stats.mean}, {"min_return", stats.min}, {"max_return", stats.max},
-          {"var_return", stats.var},   {"episodes", stats.returns.size()},
-          {"returns", stats.returns},  {"lengths", stats.lengths}};
+  return {{"mean_return", stats.mean},        {"min_return", stats.min},
+          {"max_return", stats.max},          {"var_return", stats.var},
+          {"episodes", stats.returns.size()}, {"returns", stats.returns},
+          {"lengths", stats.lengths}};
 }
 
 void list_envs(bool as_json) {
@@ -59,7 +60,8 @@ void list_envs(bool as_json) {
                           {"max_episode_steps", spec.max_episode_steps}};
     nlohmann::json options = nlohmann::json::array();
     for (const auto& option : info.options) {
-      options.push_back({{"name", option.name}, {"default", option.default_value}, {"doc", option.doc}});
+      options.push_back(
+          {{"name", option.name}, {"default", option.default_value}, {"doc", option.doc}});
     }
     row["options"] = options;
     all.push_back(row);
@@ -71,9 +73,10 @@ void list_envs(bool as_json) {
   for (const auto& row : all) {
     std::string shape;
     for (const auto& d : row["obs_shape"]) shape += (shape.empty() ? "" : "x") + d.dump();
-    std::printf("%-12s obs %s %s, %d actions, time limit %d\n", row["id"].get<std::string>().c_str(),
-                shape.c_str(), row["obs_dtype"].get<std::string>().c_str(),
-                row["num_actions"].get<int>(), row["max_episode_steps"].get<int>());
+    std::printf("%-12s obs %s %s, %d actions, time limit %d\n",
+                row["id"].get<std::string>().c_str(), shape.c_str(),
+                row["obs_dtype"].get<std::string>().c_str(), row["num_actions"].get<int>(),
+                row["max_episode_steps"].get<int>());
     std::printf("    %s\n", row["description"].get<std::string>().c_str());
     if (row["options"].empty()) std::printf("    options: none\n");
     for (const auto& option : row["options"]) {
@@ -85,10 +88,12 @@ void list_envs(bool as_json) {
 
 int run(int argc, char** argv) {
   CLI::App app{"lever: a fast deep reinforcement learning lab (PPO on vectorised C++ envs)"};
-  app.set_version_flag("--version", std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
+  app.set_version_flag("--version",
+                       std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
   app.require_subcommand(1);
-  app.footer("Override any config key with --set key=value (train, config); keys: docs/CONFIG.md.\n"
-             "Run `lever CMD --help` for the options of one command.");
+  app.footer(
+      "Override any config key with --set key=value (train, config); keys: docs/CONFIG.md.\n"
+      "Run `lever CMD --help` for the options of one command.");
 
   // train
   auto* train = app.add_subcommand("train", "Train an agent from an experiment config (JSON)");
@@ -132,9 +137,12 @@ int run(int argc, char** argv) {
   int64_t bench_steps = 200000;
   int bench_num_envs = 64;
   double bench_seconds = 1.0;
-  bench->add_option("what", bench_what, "ppo or envs")->required()->check(CLI::IsMember({"ppo", "envs"}));
+  bench->add_option("what", bench_what, "ppo or envs")
+      ->required()
+      ->check(CLI::IsMember({"ppo", "envs"}));
   bench->add_flag("--json", as_json, "Print one JSON object");
-  bench->add_option("--steps", bench_steps, "ppo: env steps to train for")->check(CLI::PositiveNumber);
+  bench->add_option("--steps", bench_steps, "ppo: env steps to train for")
+      ->check(CLI::PositiveNumber);
   bench->add_option("--num-envs", bench_num_envs, "envs: how many envs to step together")
       ->check(CLI::PositiveNumber);
   bench->add_option("--seconds", bench_seconds, "envs: seconds per measurement")
@@ -145,7 +153,8 @@ int run(int argc, char** argv) {
   envs->add_flag("--json", as_json, "Print JSON");
 
   // config
-  auto* config_cmd = app.add_subcommand("config", "Check a config and print it resolved, or the key reference");
+  auto* config_cmd =
+      app.add_subcommand("config", "Check a config and print it resolved, or the key reference");
   std::string check_path;
   bool doc = false;
   config_cmd->add_option("config", check_path, "Experiment file to check");
@@ -153,10 +162,12 @@ int run(int argc, char** argv) {
   config_cmd->add_flag("--doc", doc, "Print the key reference (docs/CONFIG.md)");
 
   // play
-  auto* play = app.add_subcommand("play", "Write a video of one episode (random or trained policy)");
+  auto* play =
+      app.add_subcommand("play", "Write a video of one episode (random or trained policy)");
   std::string play_target, policy = "random", out;
   int64_t play_seed = 0, steps = 1000;
-  play->add_option("target", play_target, "An env id, or a run directory (plays its agent)")->required();
+  play->add_option("target", play_target, "An env id, or a run directory (plays its agent)")
+      ->required();
   play->add_option("--policy", policy, "random, or a run directory / checkpoint");
   play->add_option("--seed", play_seed, "Level seed and action sampling seed");
   play->add_option("--out", out, "Output video (.mp4 or .gif; default <target>.mp4)");
@@ -175,8 +186,9 @@ int run(int argc, char** argv) {
     if (!device.empty()) overrides.push_back("device=" + device);
     const Config config = Config::load_file(config_path, overrides);
     if (name.empty()) name = default_run_name(config_path);
-    const std::filesystem::path run_dir =
-        run_dir_option.empty() ? std::filesystem::path("runs") / name : std::filesystem::path(run_dir_option);
+    const std::filesystem::path run_dir = run_dir_option.empty()
+                                              ? std::filesystem::path("runs") / name
+                                              : std::filesystem::path(run_dir_option);
     install_stop_handlers();
     TrainOptions options;
     options.quiet = quiet;
@@ -245,8 +257,10 @@ int run(int argc, char** argv) {
       find_env(play_target);
       if (policy != "random") request.policy = resolve_checkpoint(policy);
     }
-    request.out = out.empty() ? std::filesystem::path(std::filesystem::path(play_target).filename().string() + ".mp4")
-                              : std::filesystem::path(out);
+    request.out =
+        out.empty()
+            ? std::filesystem::path(std::filesystem::path(play_target).filename().string() + ".mp4")
+            : std::filesystem::path(out);
     const PlayResult result = play_episode(request);
     std::printf("played %lld steps, return %.2f, wrote %d frames to %s\n",
                 static_cast<long long>(result.steps), result.episode_return, result.frames,

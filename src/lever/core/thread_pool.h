@@ -1,6 +1,7 @@
-// A fixed pool of worker threads that runs one parallel-for at a time. VecEnv steps its environments
-// on it every step, so dispatch must be cheap: workers spin briefly on a generation counter before
-// sleeping, so back-to-back steps hand over in about a microsecond instead of a futex wake-up.
+// A fixed pool of worker threads that runs one parallel-for at a time. VecEnv steps its
+// environments on it every step, so dispatch must be cheap: workers spin briefly on a generation
+// counter before sleeping, so back-to-back steps hand over in about a microsecond instead of a
+// futex wake-up.
 #pragma once
 #include <atomic>
 #include <condition_variable>

@@ -40,8 +40,7 @@ std::unique_ptr<Env> make_env(const std::string& id, const nlohmann::json& optio
       if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
       throw UsageError(message);
     }
-    if (value.type() != resolved[key].type() &&
-        !(value.is_number() && resolved[key].is_number())) {
+    if (value.type() != resolved[key].type() && !(value.is_number() && resolved[key].is_number())) {
       throw UsageError("env '" + id + "' option '" + key + "' must be like " +
                        resolved[key].dump() + ", got " + value.dump());
     }

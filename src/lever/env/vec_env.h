@@ -1,12 +1,14 @@
 // N environments stepped together on a thread pool. Observations live in one contiguous buffer that
-// torch sees as a tensor without copying. Finished episodes reset automatically, as in Procgen: after
-// a step that ends an episode, the observation is the next episode's first frame, and the last frame
-// of the ended episode is kept in final_observations() so a truncated episode can be bootstrapped.
+// torch sees as a tensor without copying. Finished episodes reset automatically, as in Procgen:
+// after a step that ends an episode, the observation is the next episode's first frame, and the
+// last frame of the ended episode is kept in final_observations() so a truncated episode can be
+// bootstrapped.
 #pragma once
+#include <torch/torch.h>
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <torch/torch.h>
 #include <vector>
 
 #include "lever/core/rng.h"
@@ -29,8 +31,8 @@ struct VecEnvOptions {
   std::string env_id = "cartpole";
   nlohmann::json env_options = nlohmann::json::object();
   int num_envs = 1;
-  int num_threads = 0;            // 0 = one per core
-  int64_t num_levels = 0;         // 0 = unlimited
+  int num_threads = 0;     // 0 = one per core
+  int64_t num_levels = 0;  // 0 = unlimited
   int64_t start_level = 0;
   int64_t max_episode_steps = 0;  // 0 = the env's own limit
   uint64_t seed = 0;
@@ -51,10 +53,11 @@ class VecEnv {
   void step(const torch::Tensor& actions);
   void step(const int64_t* actions);
 
-  // Views over VecEnv's own buffers, valid until the VecEnv is destroyed; contents change on step().
+  // Views over VecEnv's own buffers, valid until the VecEnv is destroyed; contents change on
+  // step().
   torch::Tensor observations() const { return obs_view_; }
   torch::Tensor final_observations() const { return final_obs_view_; }
-  torch::Tensor rewards() const { return reward_view_; }        // float [N]
+  torch::Tensor rewards() const { return reward_view_; }         // float [N]
   torch::Tensor terminated() const { return terminated_view_; }  // uint8 [N]
   torch::Tensor truncated() const { return truncated_view_; }    // uint8 [N]
 
@@ -84,9 +87,9 @@ class VecEnv {
   std::vector<Slot> slots_;
   std::vector<uint8_t> obs_, final_obs_, terminated_, truncated_;
   std::vector<float> rewards_;
-  std::vector<EpisodeRecord> finished_;     // filled by the caller thread after each step
-  std::vector<uint8_t> ended_;              // per env: did the last step end an episode
-  std::vector<EpisodeRecord> ended_record_; // per env: the record of that episode
+  std::vector<EpisodeRecord> finished_;      // filled by the caller thread after each step
+  std::vector<uint8_t> ended_;               // per env: did the last step end an episode
+  std::vector<EpisodeRecord> ended_record_;  // per env: the record of that episode
   torch::Tensor obs_view_, final_obs_view_, reward_view_, terminated_view_, truncated_view_;
   std::unique_ptr<ThreadPool> pool_;
   std::function<void(int64_t, int64_t)> step_body_;

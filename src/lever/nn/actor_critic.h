@@ -4,6 +4,7 @@
 // number of ops per forward and backward on small batches.
 #pragma once
 #include <torch/torch.h>
+
 #include <utility>
 #include <vector>
 
@@ -15,7 +16,7 @@ struct ActorCriticOptions {
   int64_t obs_dim = 0;
   int64_t num_actions = 0;
   std::vector<int64_t> hidden_sizes = {64, 64};
-  bool tanh = true;    // activation: tanh, else ReLU
+  bool tanh = true;     // activation: tanh, else ReLU
   bool shared = false;  // one trunk for both heads
 };
 
@@ -46,7 +47,8 @@ class ActorCriticImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ActorCritic);
 
-// Orthogonal init of a [in, out] weight (stored transposed) as torch.nn.init.orthogonal_ on [out, in].
+// Orthogonal init of a [in, out] weight (stored transposed) as torch.nn.init.orthogonal_ on [out,
+// in].
 void orthogonal_init_transposed(torch::Tensor weight, double gain);
 
 }  // namespace lever

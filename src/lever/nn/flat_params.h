@@ -1,9 +1,10 @@
-// One flat buffer for all of a network's parameters and one for their gradients. Each parameter is a
-// view into the buffer, so Adam, gradient clipping, checkpoints and (later) MPI act on a single
+// One flat buffer for all of a network's parameters and one for their gradients. Each parameter is
+// a view into the buffer, so Adam, gradient clipping, checkpoints and (later) MPI act on a single
 // tensor with a handful of ops instead of a handful per parameter. torch::optim optimisers cannot
 // drive such parameters (their zero_grad detaches the .grad views); use FlatAdam.
 #pragma once
 #include <torch/torch.h>
+
 #include <vector>
 
 namespace lever {
@@ -30,8 +31,8 @@ class FlatParameters {
 // Adam (and AdamW when weight_decay > 0) over a FlatParameters, with PyTorch's update rule.
 class FlatAdam {
  public:
-  FlatAdam(FlatParameters& params, double lr, double eps, double beta1 = 0.9,
-           double beta2 = 0.999, double weight_decay = 0.0);
+  FlatAdam(FlatParameters& params, double lr, double eps, double beta1 = 0.9, double beta2 = 0.999,
+           double weight_decay = 0.0);
   void step();
   void set_lr(double lr) { lr_ = lr; }
   double lr() const { return lr_; }

@@ -44,8 +44,8 @@ StepResult CartPole::step(int action, void* obs) {
   write_observation(obs);
 
   StepResult result;
-  result.terminated = x < -kXThreshold || x > kXThreshold || theta < -kThetaThreshold ||
-                      theta > kThetaThreshold;
+  result.terminated =
+      x < -kXThreshold || x > kXThreshold || theta < -kThetaThreshold || theta > kThetaThreshold;
   result.reward = 1.0f;  // Gym v1 pays the step that ends the episode too
   return result;
 }
@@ -61,8 +61,7 @@ void CartPole::render(Image& out) const {
   const float pole_len = scale * static_cast<float>(2 * kPoleHalfLength);
   const float pole_w = 10.0f;
   fill_rect(out, 0, track_y, kWidth, track_y + 1, {0, 0, 0});
-  fill_rect(out, cart_x - cart_w / 2, track_y - cart_h, cart_x + cart_w / 2, track_y,
-            {0, 0, 0});
+  fill_rect(out, cart_x - cart_w / 2, track_y - cart_h, cart_x + cart_w / 2, track_y, {0, 0, 0});
   const float axle_y = track_y - cart_h * 0.75f;
   const float angle = static_cast<float>(state_[2]);
   // The pole as a rotated rectangle, hinged at the axle.
