@@ -29,7 +29,7 @@ int first_pixel_at_or_after(double edge, int lo, int hi) {
       std::clamp(std::ceil(edge - 0.5), static_cast<double>(lo), static_cast<double>(hi)));
 }
 
-void fill_span(Image& image, int y, int x_begin, int x_end, Color color) {
+void fill_span(const Canvas& image, int y, int x_begin, int x_end, Color color) {
   uint8_t* p = image.at(x_begin, y);
   for (int x = x_begin; x < x_end; ++x, p += 3) {
     p[0] = color.r;
@@ -85,11 +85,13 @@ void Image::resize(int w, int h) {
   pixels.assign(static_cast<size_t>(w) * h * 3, 0);
 }
 
-void Image::fill(Color c) {
+void Image::fill(Color c) { Canvas(*this).fill(c); }
+
+void Canvas::fill(Color c) const {
   for (int y = 0; y < height; ++y) fill_span(*this, y, 0, width, c);
 }
 
-void fill_rect(Image& image, float x0, float y0, float x1, float y1, Color color) {
+void fill_rect(Canvas image, float x0, float y0, float x1, float y1, Color color) {
   if (!finite(x0, x1) || !finite(y0, y1)) return;
   const int xb = first_pixel_at_or_after(std::min(x0, x1), 0, image.width);
   const int xe = first_pixel_at_or_after(std::max(x0, x1), 0, image.width);
@@ -99,7 +101,7 @@ void fill_rect(Image& image, float x0, float y0, float x1, float y1, Color color
   for (int y = yb; y < ye; ++y) fill_span(image, y, xb, xe, color);
 }
 
-void fill_circle(Image& image, float cx, float cy, float radius, Color color) {
+void fill_circle(Canvas image, float cx, float cy, float radius, Color color) {
   if (!finite(cx, cy) || !std::isfinite(radius) || radius <= 0) return;
   const double r2 = static_cast<double>(radius) * radius;
   const int w = image.width;
@@ -127,7 +129,7 @@ void fill_circle(Image& image, float cx, float cy, float radius, Color color) {
   }
 }
 
-void fill_convex_polygon(Image& image, const Point* points, int count, Color color) {
+void fill_convex_polygon(Canvas image, const Point* points, int count, Color color) {
   if (points == nullptr || count < 3) return;
   double y_min = points[0].y;
   double y_max = points[0].y;
@@ -162,7 +164,7 @@ void fill_convex_polygon(Image& image, const Point* points, int count, Color col
   }
 }
 
-void draw_line(Image& image, float x0, float y0, float x1, float y1, float width, Color color) {
+void draw_line(Canvas image, float x0, float y0, float x1, float y1, float width, Color color) {
   if (!finite(x0, y0) || !finite(x1, y1) || !std::isfinite(width) || width <= 0) return;
   const double dx = static_cast<double>(x1) - x0;
   const double dy = static_cast<double>(y1) - y0;
@@ -184,7 +186,7 @@ void draw_line(Image& image, float x0, float y0, float x1, float y1, float width
   fill_convex_polygon(image, corners, 4, color);
 }
 
-void draw_text(Image& image, int x, int y, std::string_view text, Color color, int scale) {
+void draw_text(Canvas image, int x, int y, std::string_view text, Color color, int scale) {
   if (scale < 1) return;
   for_each_glyph_quad(text, [&](int u0, int v0, int u1, int v1) {
     fill_rect(image, static_cast<float>(x + u0 * scale), static_cast<float>(y + v0 * scale),
@@ -192,7 +194,7 @@ void draw_text(Image& image, int x, int y, std::string_view text, Color color, i
   });
 }
 
-void draw_text_vertical(Image& image, int x, int y, std::string_view text, Color color, int scale) {
+void draw_text_vertical(Canvas image, int x, int y, std::string_view text, Color color, int scale) {
   if (scale < 1) return;
   for_each_glyph_quad(text, [&](int u0, int v0, int u1, int v1) {
     fill_rect(image, static_cast<float>(x + v0 * scale), static_cast<float>(y - u1 * scale),

@@ -44,28 +44,40 @@ struct Image {
   }
 };
 
+// A drawing target that does not own its pixels: an Image, or a slot of VecEnv's observation
+// buffer, so an env draws its observation in place. RGB, row-major, no row padding.
+struct Canvas {
+  uint8_t* data;
+  int width, height;
+  Canvas(uint8_t* pixels, int w, int h) : data(pixels), width(w), height(h) {}
+  Canvas(Image& image)  // NOLINT: implicit, so every drawing call takes an Image as it is
+      : data(image.pixels.data()), width(image.width), height(image.height) {}
+  uint8_t* at(int x, int y) const { return data + (static_cast<size_t>(y) * width + x) * 3; }
+  void fill(Color c) const;
+};
+
 // The corners may come in any order; covers x0 <= px < x1, y0 <= py < y1 for pixel centres.
-void fill_rect(Image& image, float x0, float y0, float x1, float y1, Color color);
+void fill_rect(Canvas image, float x0, float y0, float x1, float y1, Color color);
 
 // Covers centres at distance <= radius from (cx, cy); a radius <= 0 draws nothing.
-void fill_circle(Image& image, float cx, float cy, float radius, Color color);
+void fill_circle(Canvas image, float cx, float cy, float radius, Color color);
 
 // Any winding order; fewer than 3 points draws nothing. A concave polygon is filled to the
 // convex hull of each row (one span per row), which is why the name says convex.
-void fill_convex_polygon(Image& image, const Point* points, int count, Color color);
+void fill_convex_polygon(Canvas image, const Point* points, int count, Color color);
 
 // A rectangle `width` wide centred on the segment, with flat ends at the endpoints. A segment of
 // zero length draws a width x width square centred on the point.
-void draw_line(Image& image, float x0, float y0, float x1, float y1, float width, Color color);
+void draw_line(Canvas image, float x0, float y0, float x1, float y1, float width, Color color);
 
 // stb_easy_font glyphs; (x, y) is the top-left corner of the first line, '\n' starts a new line
 // 12 * scale pixels lower. Bytes outside printable ASCII draw as '?'.
-void draw_text(Image& image, int x, int y, std::string_view text, Color color, int scale = 1);
+void draw_text(Canvas image, int x, int y, std::string_view text, Color color, int scale = 1);
 
 // The same text rotated a quarter turn anticlockwise, reading bottom to top (a y-axis label):
 // the baseline side faces right, the first glyph starts at row y and the text ends at
 // row y - text_width(text, scale).
-void draw_text_vertical(Image& image, int x, int y, std::string_view text, Color color,
+void draw_text_vertical(Canvas image, int x, int y, std::string_view text, Color color,
                         int scale = 1);
 
 // Advance width of the widest line, in pixels (includes the trailing inter-glyph gap).
