@@ -3,12 +3,14 @@
 #include "lever/core/errors.h"
 #include "lever/core/text.h"
 #include "lever/env/classic/cartpole.h"
+#include "lever/env/procgen/games.h"
 
 namespace lever {
 
 const std::vector<EnvInfo>& env_registry() {
   static const std::vector<EnvInfo> registry = {
       cartpole_info(),
+      procgen::bigfish_info(),
   };
   return registry;
 }
