@@ -11,6 +11,11 @@ const std::vector<EnvInfo>& env_registry() {
   static const std::vector<EnvInfo> registry = {
       cartpole_info(),
       procgen::bigfish_info(),
+      procgen::coinrun_info(),
+      procgen::bossfight_info(),
+      procgen::chaser_info(),
+      procgen::fruitbot_info(),
+      procgen::starpilot_info(),
   };
   return registry;
 }

@@ -5,5 +5,10 @@
 namespace lever::procgen {
 
 EnvInfo bigfish_info();
+EnvInfo coinrun_info();
+EnvInfo bossfight_info();
+EnvInfo chaser_info();
+EnvInfo fruitbot_info();
+EnvInfo starpilot_info();
 
 }  // namespace lever::procgen
