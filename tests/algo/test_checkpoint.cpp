@@ -9,6 +9,7 @@
 #include "lever/algo/play.h"
 #include "lever/algo/ppo.h"
 #include "lever/core/errors.h"
+#include "lever/env/classic/cartpole.h"
 #include "lever/log/crc32c.h"
 #include "run_helpers.h"
 
@@ -92,7 +93,7 @@ TEST(Checkpoint, RestoredPolicyGivesIdenticalLogitsAndValues) {
   ScratchDir dir;
   const Config config = tiny_run_config();
   torch::manual_seed(5);
-  ActorCritic net = make_actor_critic(config, 4, 2);
+  ActorCritic net = make_actor_critic(config, CartPole().spec());
   net->flatten();
   {
     // Moves the weights away from any fresh initialisation, so only a real restore can match.
@@ -122,7 +123,7 @@ TEST(Checkpoint, RestoredPolicyGivesIdenticalLogitsAndValues) {
   EXPECT_TRUE(torch::equal(restored.values, expected.values));
 
   torch::manual_seed(5);
-  ActorCritic fresh = make_actor_critic(config, 4, 2);
+  ActorCritic fresh = make_actor_critic(config, CartPole().spec());
   EXPECT_FALSE(torch::allclose(fresh->forward(obs).logits, expected.logits));
 }
 

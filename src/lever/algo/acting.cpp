@@ -7,9 +7,7 @@
 namespace lever {
 
 torch::Tensor network_input(const torch::Tensor& observations, const torch::Device& device) {
-  torch::Tensor x = observations.to(device, /*non_blocking=*/true);
-  if (x.scalar_type() != torch::kFloat32) x = x.to(torch::kFloat32);
-  return x.reshape({x.size(0), -1});
+  return observations.to(device, /*non_blocking=*/true);
 }
 
 void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,

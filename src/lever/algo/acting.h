@@ -8,7 +8,8 @@
 
 namespace lever {
 
-// The network's input for a batch of env observations: float, [N, features], on device.
+// The network's input for a batch of env observations: on device, in the env's dtype and shape
+// (the network flattens vectors and scales images itself).
 torch::Tensor network_input(const torch::Tensor& observations, const torch::Device& device);
 
 // Draws one action per row from a categorical distribution given as log-probabilities

@@ -13,7 +13,7 @@ LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::str
   LoadedPolicy policy{Config::from_json(state.config, checkpoint.string())};
   const EnvSpec spec = make_env(policy.config.str("env"))->spec();
   policy.device = resolve_device(device, spec.obs_type == ObsType::kU8Image);
-  policy.net = make_actor_critic(policy.config, spec.obs_elements(), spec.num_actions);
+  policy.net = make_actor_critic(policy.config, spec);
   policy.net->to(policy.device);
   policy.net->flatten();
   if (state.params.numel() != policy.net->flat().numel()) {
@@ -26,19 +26,8 @@ LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::str
 
 EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const EvalRequest& request) {
   LoadedPolicy policy = load_policy(checkpoint, "auto");
-  const Config& c = policy.config;
-  VecEnvOptions options;
-  options.env_id = c.str("env");
-  options.num_envs = request.num_envs;
-  options.num_threads = static_cast<int>(c.i64("num_threads"));
-  options.num_levels = c.i64("num_levels");
-  options.start_level = c.i64("start_level");
-  options.max_episode_steps = c.i64("max_episode_steps");
-  options.seed = request.seed;
-  if (request.test_levels && options.num_levels > 0) {
-    options.start_level += options.num_levels;
-    options.num_levels = (int64_t{1} << 31) - options.start_level;
-  }
+  VecEnvOptions options = vec_env_options(policy.config, request.num_envs, request.seed);
+  if (request.test_levels) options = test_level_options(options);
   VecEnv envs(options);
   Rng rng(request.seed * 3 + 3);
   return evaluate(policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
@@ -51,12 +40,10 @@ PlayResult play_episode(const PlayRequest& request) {
     policy = load_policy(request.policy, "auto");
     env_id = policy.config.str("env");
   }
-  VecEnvOptions options;
-  options.env_id = env_id;
-  options.num_envs = 1;
+  Config config = policy.config;
+  if (request.policy.empty()) config.set("env=" + env_id);
+  VecEnvOptions options = vec_env_options(config, 1, request.seed);
   options.num_threads = 1;
-  options.seed = request.seed;
-  if (!request.policy.empty()) options.max_episode_steps = policy.config.i64("max_episode_steps");
   VecEnv envs(options);
   Rng rng(request.seed * 3 + 5);
 

@@ -47,7 +47,10 @@ struct PpoHyperparameters {
         anneal_lr(c.flag("anneal_lr")),
         normalize_reward(c.flag("normalize_reward")),
         eval_every(c.i64("eval_every")),
-        eval_episodes(c.i64("eval_episodes")),
+        // one_per_env: each eval env plays exactly one episode (evaluate() spreads episodes
+        // evenly, so asking for as many episodes as envs gives one each).
+        eval_episodes(c.str("eval_protocol") == "one_per_env" ? c.i64("eval_num_envs")
+                                                               : c.i64("eval_episodes")),
         eval_num_envs(c.i64("eval_num_envs")),
         checkpoint_every(c.i64("checkpoint_every")),
         eval_deterministic(c.flag("eval_deterministic")) {
@@ -61,27 +64,6 @@ struct PpoHyperparameters {
   int64_t batch_size() const { return num_envs * num_steps; }
   int64_t num_updates() const { return std::max<int64_t>(1, total_steps / batch_size()); }
 };
-
-VecEnvOptions env_options(const Config& c, int64_t num_envs, uint64_t seed) {
-  VecEnvOptions o;
-  o.env_id = c.str("env");
-  o.num_envs = static_cast<int>(num_envs);
-  o.num_threads = static_cast<int>(c.i64("num_threads"));
-  o.num_levels = c.i64("num_levels");
-  o.start_level = c.i64("start_level");
-  o.max_episode_steps = c.i64("max_episode_steps");
-  o.seed = seed;
-  return o;
-}
-
-// Evaluation levels outside the training range: [start_level + num_levels, 2^31).
-VecEnvOptions test_level_options(VecEnvOptions o) {
-  if (o.num_levels > 0) {
-    o.start_level += o.num_levels;
-    o.num_levels = (int64_t{1} << 31) - o.start_level;
-  }
-  return o;
-}
 
 // Running variance of the discounted return, to scale rewards as train-procgen (and Gym's
 // NormalizeReward) do.
@@ -132,14 +114,14 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     at::set_num_threads(static_cast<int>(config.i64("torch_threads")));
   torch::manual_seed(seed);
 
-  VecEnv envs(env_options(config, hp.num_envs, seed));
+  VecEnv envs(vec_env_options(config, hp.num_envs, seed));
   const EnvSpec& spec = envs.spec();
   const torch::Device device =
       resolve_device(config.str("device"), spec.obs_type == ObsType::kU8Image);
-  VecEnv train_eval_envs(env_options(config, hp.eval_num_envs, seed + 10007));
-  VecEnv test_eval_envs(test_level_options(env_options(config, hp.eval_num_envs, seed + 20011)));
+  VecEnv train_eval_envs(vec_env_options(config, hp.eval_num_envs, seed + 10007));
+  VecEnv test_eval_envs(test_level_options(vec_env_options(config, hp.eval_num_envs, seed + 20011)));
 
-  ActorCritic net = make_actor_critic(config, spec.obs_elements(), spec.num_actions);
+  ActorCritic net = make_actor_critic(config, spec);
   net->to(device);
   FlatParameters& params = net->flatten();
   FlatAdam optimizer(params, hp.learning_rate, hp.adam_eps);
@@ -283,7 +265,7 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     if (episodes > 0) latest_train_return = episode_return_sum / episodes;
 
     // 3. Update: num_epochs passes over the rollout in shuffled minibatches.
-    const auto b_obs = obs_buf.view({T * N, -1});
+    const auto b_obs = obs_buf.flatten(0, 1);
     const auto b_actions = actions.view({T * N}).to(device);
     const auto b_logprobs = logprobs.view({T * N}).to(device);
     const auto b_values = values.view({T * N}).to(device);
@@ -429,6 +411,31 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
 
 }  // namespace
 
+VecEnvOptions vec_env_options(const Config& c, int64_t num_envs, uint64_t seed) {
+  VecEnvOptions o;
+  o.env_id = c.str("env");
+  o.num_envs = static_cast<int>(num_envs);
+  o.num_threads = static_cast<int>(c.i64("num_threads"));
+  o.num_levels = c.i64("num_levels");
+  o.start_level = c.i64("start_level");
+  o.max_episode_steps = c.i64("max_episode_steps");
+  o.seed = seed;
+  // Config keys that are also options of this env (Procgen's distribution_mode, ...) pass through.
+  for (const auto& option : find_env(o.env_id).options) {
+    const auto& resolved = c.resolved();
+    if (resolved.contains(option.name)) o.env_options[option.name] = resolved.at(option.name);
+  }
+  return o;
+}
+
+VecEnvOptions test_level_options(VecEnvOptions o) {
+  if (o.num_levels > 0) {
+    o.start_level += o.num_levels;
+    o.num_levels = (int64_t{1} << 31) - o.start_level;
+  }
+  return o;
+}
+
 torch::Device resolve_device(const std::string& device, bool image_observations) {
   if (device == "cpu") return torch::kCPU;
   if (device == "cuda") {
@@ -443,10 +450,21 @@ torch::Device resolve_device(const std::string& device, bool image_observations)
                                                            : torch::Device(torch::kCPU);
 }
 
-ActorCritic make_actor_critic(const Config& config, int64_t obs_dim, int64_t num_actions) {
+ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
   ActorCriticOptions o;
-  o.obs_dim = obs_dim;
-  o.num_actions = num_actions;
+  const std::string encoder = config.str("encoder");
+  o.encoder = encoder == "nature" ? EncoderKind::kNature
+              : encoder == "impala" ? EncoderKind::kImpala
+                                    : EncoderKind::kMlp;
+  if (o.encoder != EncoderKind::kMlp && spec.obs_type != ObsType::kU8Image) {
+    throw UsageError("encoder '" + encoder + "' reads images, but env '" + spec.id +
+                     "' observes vectors; use encoder mlp");
+  }
+  o.obs_dim = spec.obs_elements();
+  o.image_shape = spec.obs_shape;
+  o.feature_dim = config.i64("feature_dim");
+  o.impala_channels = config.int_list("impala_channels");
+  o.num_actions = spec.num_actions;
   o.hidden_sizes = config.int_list("hidden_sizes");
   o.tanh = config.str("activation") == "tanh";
   o.shared = config.flag("shared_network");

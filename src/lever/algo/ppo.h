@@ -4,6 +4,8 @@
 
 #include "lever/algo/acting.h"
 #include "lever/core/config.h"
+#include "lever/env/env.h"
+#include "lever/env/vec_env.h"
 
 namespace lever {
 
@@ -28,10 +30,15 @@ TrainResult train_ppo(const Config& config, const std::filesystem::path& run_dir
 // Continues the run in run_dir from its newest checkpoint, to the length it was configured for.
 TrainResult resume_ppo(const std::filesystem::path& run_dir, const TrainOptions& options);
 
+// The VecEnv a config describes (training levels), with the env's own options taken from the config.
+VecEnvOptions vec_env_options(const Config& config, int64_t num_envs, uint64_t seed);
+// The same envs on unseen test levels: seeds in [start_level + num_levels, 2^31).
+VecEnvOptions test_level_options(VecEnvOptions options);
+
 // Resolves "auto" to cuda or cpu (auto picks CUDA only for image observations when available).
 torch::Device resolve_device(const std::string& device, bool image_observations);
 
 // The network a config describes, for an env's observation and action spaces.
-ActorCritic make_actor_critic(const Config& config, int64_t obs_dim, int64_t num_actions);
+ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec);
 
 }  // namespace lever

@@ -97,6 +97,22 @@ std::vector<ConfigKey> build_schema() {
       Key("env", "max_episode_steps", Type::kInt, 0)
           .at_least(0)
           .doc("Truncate episodes after this many steps; 0 = the env's own time limit."),
+      Key("env", "distribution_mode", Type::kString, "easy")
+          .choices({"easy", "hard", "extreme"})
+          .doc("Procgen games: level difficulty (extreme only where Procgen has it: starpilot, "
+               "chaser). Ignored by envs without the option."),
+      Key("env", "use_backgrounds", Type::kBool, true)
+          .doc("Procgen games: draw backgrounds (false: black)."),
+      Key("env", "restrict_themes", Type::kBool, false)
+          .doc("Procgen games: always use colour theme 0."),
+      Key("env", "paint_vel_info", Type::kBool, false)
+          .doc("Procgen games: paint the agent's velocity as two grey squares at the top left."),
+      Key("env", "center_agent", Type::kBool, true)
+          .doc("Procgen games with a camera (coinrun): follow the agent; false shows the whole "
+               "world."),
+      Key("env", "use_sequential_levels", Type::kBool, false)
+          .doc("Procgen games: a completed level continues into the next (seed + 997) instead of "
+               "ending the episode."),
 
       Key("ppo", "policy", Type::kString, "ppo").choices({"ppo"}).doc("Training algorithm."),
       Key("ppo", "num_steps", Type::kInt, 128)
@@ -151,7 +167,14 @@ std::vector<ConfigKey> build_schema() {
       Key("ppo", "normalize_reward", Type::kBool, false)
           .doc("Divide rewards by the running std of the discounted return, as train-procgen."),
 
-      Key("network", "encoder", Type::kString, "mlp").choices({"mlp"}).doc("Observation encoder."),
+      Key("network", "encoder", Type::kString, "mlp")
+          .choices({"mlp", "nature", "impala"})
+          .doc("Observation encoder: mlp (flat vectors), nature (Nature CNN) or impala (IMPALA "
+               "CNN) for images."),
+      Key("network", "impala_channels", Type::kIntList, json::array({16, 32, 32}))
+          .range(1, 1024)
+          .doc("Channels of the IMPALA CNN's stacks (conv 3x3, max-pool 3x3 s2, two residual "
+               "blocks each)."),
       Key("network", "hidden_sizes", Type::kIntList, json::array({64, 64}))
           .range(1, 65536)
           .doc("Widths of the MLP's hidden layers, input side first."),
@@ -174,6 +197,11 @@ std::vector<ConfigKey> build_schema() {
           .doc("Envs stepped in parallel during evaluation."),
       Key("eval", "eval_deterministic", Type::kBool, false)
           .doc("Take argmax actions instead of sampling."),
+      Key("eval", "eval_protocol", Type::kString, "episodes")
+          .choices({"episodes", "one_per_env"})
+          .doc("episodes: eval_episodes full episodes spread evenly over the eval envs (as SB3); "
+               "one_per_env: each of eval_num_envs envs plays exactly one full episode (the "
+               "levers study)."),
   };
 }
 

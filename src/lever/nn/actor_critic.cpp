@@ -14,10 +14,24 @@ void orthogonal_init_transposed(torch::Tensor weight, double gain) {
 
 ActorCriticImpl::ActorCriticImpl(const ActorCriticOptions& options)
     : options_(options), trunks_(options.shared ? 1 : 2) {
-  TORCH_CHECK(!options.hidden_sizes.empty(), "the MLP needs at least one hidden layer");
   int64_t in = options.obs_dim;
-  for (size_t layer = 0; layer < options.hidden_sizes.size(); ++layer) {
-    const int64_t out = options.hidden_sizes[layer];
+  if (options.encoder != EncoderKind::kMlp) {
+    TORCH_CHECK(options.image_shape.size() == 3, "pixel encoders need an H x W x C observation");
+    const int64_t h = options.image_shape[0], w = options.image_shape[1], c = options.image_shape[2];
+    if (options.encoder == EncoderKind::kNature) {
+      nature_ = register_module("nature", NatureCnn(c, h, w, options.feature_dim));
+    } else {
+      impala_ = register_module("impala",
+                                ImpalaCnn(c, h, w, options.impala_channels, options.feature_dim));
+    }
+    options_.hidden_sizes.clear();
+    trunks_ = 1;
+    in = options.feature_dim;
+  }
+  TORCH_CHECK(options.encoder != EncoderKind::kMlp || !options.hidden_sizes.empty(),
+              "the MLP needs at least one hidden layer");
+  for (size_t layer = 0; layer < options_.hidden_sizes.size(); ++layer) {
+    const int64_t out = options_.hidden_sizes[layer];
     auto w = register_parameter("trunk" + std::to_string(layer) + "_weight",
                                 torch::empty({trunks_, in, out}));
     auto b = register_parameter("trunk" + std::to_string(layer) + "_bias",
@@ -43,7 +57,15 @@ FlatParameters& ActorCriticImpl::flatten() {
 
 PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
   const int64_t batch = obs.size(0);
-  torch::Tensor h = obs.reshape({1, batch, -1}).expand({trunks_, batch, options_.obs_dim});
+  if (options_.encoder != EncoderKind::kMlp) {
+    const auto images = obs.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
+    const auto features = nature_ ? nature_->forward(images) : impala_->forward(images);
+    return {torch::addmm(policy_bias_, features, policy_weight_),
+            torch::addmm(value_bias_, features, value_weight_).view({batch})};
+  }
+  torch::Tensor x = obs.reshape({batch, -1});
+  if (x.scalar_type() != torch::kFloat32) x = x.to(torch::kFloat32);
+  torch::Tensor h = x.unsqueeze(0).expand({trunks_, batch, options_.obs_dim});
   for (size_t layer = 0; layer < weights_.size(); ++layer) {
     h = torch::baddbmm(biases_[layer], h, weights_[layer]);
     h = options_.tanh ? torch::tanh(h) : torch::relu(h);

@@ -1,4 +1,5 @@
-// The actor-critic network: an encoder trunk, a categorical policy head and a value head.
+// The actor-critic network: an encoder trunk, a categorical policy head and a value head. Pixel
+// encoders (Nature, IMPALA) are shared by both heads, as in Procgen's PPO and the levers study.
 // With separate actor and critic (CleanRL's default) both MLP trunks run as ONE batched network:
 // their weights are stacked [2, in, out] and each layer is a single baddbmm, which halves the
 // number of ops per forward and backward on small batches.
@@ -8,12 +9,19 @@
 #include <utility>
 #include <vector>
 
+#include "lever/nn/encoders.h"
 #include "lever/nn/flat_params.h"
 
 namespace lever {
 
+enum class EncoderKind { kMlp, kNature, kImpala };
+
 struct ActorCriticOptions {
-  int64_t obs_dim = 0;
+  EncoderKind encoder = EncoderKind::kMlp;
+  int64_t obs_dim = 0;                 // mlp: flattened observation size
+  std::vector<int64_t> image_shape;    // nature/impala: height, width, channels (uint8 HWC input)
+  int64_t feature_dim = 256;           // nature/impala output width
+  std::vector<int64_t> impala_channels = {16, 32, 32};
   int64_t num_actions = 0;
   std::vector<int64_t> hidden_sizes = {64, 64};
   bool tanh = true;     // activation: tanh, else ReLU
@@ -29,7 +37,8 @@ class ActorCriticImpl : public torch::nn::Module {
  public:
   explicit ActorCriticImpl(const ActorCriticOptions& options);
 
-  // obs: float [B, obs_dim] on the network's device.
+  // obs on the network's device: mlp takes [B, ...] (flattened, cast to float); the CNNs take
+  // uint8 [B, H, W, C] images and scale them to [0, 1] themselves.
   PolicyOutput forward(const torch::Tensor& obs);
   torch::Tensor values(const torch::Tensor& obs) { return forward(obs).values; }
 
@@ -41,6 +50,8 @@ class ActorCriticImpl : public torch::nn::Module {
  private:
   ActorCriticOptions options_;
   int64_t trunks_;
+  NatureCnn nature_{nullptr};
+  ImpalaCnn impala_{nullptr};
   std::vector<torch::Tensor> weights_, biases_;  // per layer: [trunks, in, out], [trunks, 1, out]
   torch::Tensor policy_weight_, policy_bias_, value_weight_, value_bias_;
   FlatParameters flat_;

@@ -1,0 +1,98 @@
+#include "lever/nn/encoders.h"
+
+#include <cmath>
+#include <string>
+
+namespace lever {
+namespace {
+
+int64_t conv_out(int64_t size, int64_t kernel, int64_t stride, int64_t pad = 0) {
+  return (size + 2 * pad - kernel) / stride + 1;
+}
+
+void orthogonal(torch::nn::Module& layer, double gain) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : layer.named_parameters(false)) {
+    if (p.key() == "weight") {
+      torch::nn::init::orthogonal_(p.value(), gain);
+    } else {
+      p.value().zero_();
+    }
+  }
+}
+
+void xavier(torch::nn::Module& layer) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : layer.named_parameters(false)) {
+    if (p.key() == "weight") {
+      torch::nn::init::xavier_uniform_(p.value(), 1.0);
+    } else {
+      p.value().zero_();
+    }
+  }
+}
+
+}  // namespace
+
+NatureCnnImpl::NatureCnnImpl(int64_t channels, int64_t height, int64_t width,
+                             int64_t feature_dim) {
+  using torch::nn::Conv2dOptions;
+  conv1_ = register_module("conv1", torch::nn::Conv2d(Conv2dOptions(channels, 32, 8).stride(4)));
+  conv2_ = register_module("conv2", torch::nn::Conv2d(Conv2dOptions(32, 64, 4).stride(2)));
+  conv3_ = register_module("conv3", torch::nn::Conv2d(Conv2dOptions(64, 64, 3).stride(1)));
+  const int64_t h = conv_out(conv_out(conv_out(height, 8, 4), 4, 2), 3, 1);
+  const int64_t w = conv_out(conv_out(conv_out(width, 8, 4), 4, 2), 3, 1);
+  TORCH_CHECK(h > 0 && w > 0, "Nature CNN needs images of at least 36x36, got ", height, "x", width);
+  flat_size_ = 64 * h * w;
+  fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
+  for (auto* layer : {static_cast<torch::nn::Module*>(conv1_.get()), static_cast<torch::nn::Module*>(conv2_.get()),
+                      static_cast<torch::nn::Module*>(conv3_.get()), static_cast<torch::nn::Module*>(fc_.get())}) {
+    orthogonal(*layer, std::sqrt(2.0));
+  }
+}
+
+torch::Tensor NatureCnnImpl::forward(const torch::Tensor& images) {
+  auto x = torch::relu(conv1_->forward(images));
+  x = torch::relu(conv2_->forward(x));
+  x = torch::relu(conv3_->forward(x));
+  return torch::relu(fc_->forward(x.flatten(1)));
+}
+
+ImpalaCnnImpl::ImpalaCnnImpl(int64_t channels, int64_t height, int64_t width,
+                             const std::vector<int64_t>& depths, int64_t feature_dim) {
+  using torch::nn::Conv2dOptions;
+  int64_t in = channels, h = height, w = width;
+  for (size_t i = 0; i < depths.size(); ++i) {
+    const int64_t out = depths[i];
+    const std::string name = "stack" + std::to_string(i);
+    Stack s;
+    s.conv = register_module(name + "_conv", torch::nn::Conv2d(Conv2dOptions(in, out, 3).padding(1)));
+    s.res1a = register_module(name + "_res1a", torch::nn::Conv2d(Conv2dOptions(out, out, 3).padding(1)));
+    s.res1b = register_module(name + "_res1b", torch::nn::Conv2d(Conv2dOptions(out, out, 3).padding(1)));
+    s.res2a = register_module(name + "_res2a", torch::nn::Conv2d(Conv2dOptions(out, out, 3).padding(1)));
+    s.res2b = register_module(name + "_res2b", torch::nn::Conv2d(Conv2dOptions(out, out, 3).padding(1)));
+    for (auto* layer : {s.conv.get(), s.res1a.get(), s.res1b.get(), s.res2a.get(), s.res2b.get()}) {
+      xavier(*layer);
+    }
+    stacks_.push_back(s);
+    in = out;
+    h = conv_out(h, 3, 2, 1);
+    w = conv_out(w, 3, 2, 1);
+  }
+  flat_size_ = in * h * w;
+  fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
+  xavier(*fc_);
+}
+
+torch::Tensor ImpalaCnnImpl::forward(const torch::Tensor& images) {
+  torch::Tensor x = images;
+  for (auto& s : stacks_) {
+    x = s.conv->forward(x);
+    x = torch::max_pool2d(x, 3, 2, 1);
+    x = x + s.res1b->forward(torch::relu(s.res1a->forward(torch::relu(x))));
+    x = x + s.res2b->forward(torch::relu(s.res2a->forward(torch::relu(x))));
+  }
+  return torch::relu(fc_->forward(torch::relu(x.flatten(1))));
+}
+
+}  // namespace lever
