@@ -243,3 +243,30 @@ TEST(Cli, PlayWritesAGif) {
 
 }  // namespace
 }  // namespace lever
+
+namespace lever {
+namespace {
+
+using testing::read_file;
+using testing::ScratchDir;
+
+// The same --seed gives the same level, the same random actions and so a byte-identical video.
+TEST(Cli, PlayOfAGameIsByteIdenticalForTheSameSeed) {
+  ScratchDir dir;
+  for (const char* name : {"a.mp4", "b.mp4", "c.mp4", "a.gif", "b.gif"}) {
+    const std::string seed = std::string(name) == "c.mp4" ? "4" : "3";
+    const CommandResult result = run_lever("play starpilot --steps 40 --seed " + seed +
+                                               " --out " + quoted(dir / name),
+                                           dir.path());
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  const std::string a = read_file(dir / "a.mp4");
+  ASSERT_GT(a.size(), 1000u);
+  EXPECT_EQ(a, read_file(dir / "b.mp4"));
+  EXPECT_NE(a, read_file(dir / "c.mp4"));
+  EXPECT_EQ(read_file(dir / "a.gif"), read_file(dir / "b.gif"));
+  EXPECT_EQ(read_file(dir / "a.gif").substr(0, 6), "GIF89a");
+}
+
+}  // namespace
+}  // namespace lever

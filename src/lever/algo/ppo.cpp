@@ -214,6 +214,7 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     optimizer.set_lr(lr);
 
     // 1. Collect a rollout of T steps from N envs with the current policy.
+    const auto rollout_start = std::chrono::steady_clock::now();
     double episode_return_sum = 0.0, episode_length_sum = 0.0;
     int64_t episodes = 0;
     {
@@ -265,6 +266,7 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     if (episodes > 0) latest_train_return = episode_return_sum / episodes;
 
     // 3. Update: num_epochs passes over the rollout in shuffled minibatches.
+    const auto update_start = std::chrono::steady_clock::now();
     const auto b_obs = obs_buf.flatten(0, 1);
     const auto b_actions = actions.view({T * N}).to(device);
     const auto b_logprobs = logprobs.view({T * N}).to(device);
@@ -318,6 +320,10 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
     }
     ++updates_this_call;
     session_steps += T * N;
+    const auto update_end = std::chrono::steady_clock::now();
+    const double rollout_seconds =
+        std::chrono::duration<double>(update_start - rollout_start).count();
+    const double update_seconds = std::chrono::duration<double>(update_end - update_start).count();
 
     // 4. Log: one row per update, CleanRL's tag names.
     const double session_seconds =
@@ -337,6 +343,10 @@ TrainResult run_ppo(const Config& config, const RunPaths& paths, TrainingState* 
         {"losses/clipfrac", sum_clipfrac.item<double>() / mb},
         {"losses/explained_variance", explained_variance(values, returns)},
         {"losses/grad_norm", grad_norm},
+        {"perf/rollout_seconds", rollout_seconds},
+        {"perf/update_seconds", update_seconds},
+        // samples through forward + backward per second of update time
+        {"perf/learner_samples_per_second", minibatches * hp.minibatch_size / update_seconds},
         {"eval/train_mean_return", kNaN},
         {"eval/test_mean_return", kNaN},
     };
