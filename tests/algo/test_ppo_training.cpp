@@ -37,11 +37,13 @@ TrainOptions quiet_options() {
 // metrics.csv without its wall-clock column, the only one allowed to differ between equal runs.
 CsvTable metrics_without_sps(const std::filesystem::path& run_dir) {
   CsvTable table = read_csv(RunPaths{run_dir}.metrics());
-  const int sps = table.column("charts/SPS");
-  if (sps >= 0) {
-    table.header.erase(table.header.begin() + sps);
+  // Wall-clock columns (charts/SPS and perf/*) differ between identical runs.
+  for (int i = static_cast<int>(table.header.size()) - 1; i >= 0; --i) {
+    const std::string& name = table.header[i];
+    if (name != "charts/SPS" && name.rfind("perf/", 0) != 0) continue;
+    table.header.erase(table.header.begin() + i);
     for (auto& row : table.rows) {
-      if (static_cast<int>(row.size()) > sps) row.erase(row.begin() + sps);
+      if (static_cast<int>(row.size()) > i) row.erase(row.begin() + i);
     }
   }
   return table;
@@ -70,6 +72,7 @@ TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
   ASSERT_GE(a.column("losses/policy_loss"), 0);
   ASSERT_GE(a.column("losses/value_loss"), 0);
   EXPECT_EQ(a.column("charts/SPS"), -1);
+  EXPECT_EQ(a.column("perf/update_seconds"), -1);
   EXPECT_EQ(a.header, b.header);
   EXPECT_EQ(a.rows, b.rows);
   // The first update's losses are real numbers, not placeholders that would match trivially.
