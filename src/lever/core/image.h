@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,16 @@ struct Color {
 
 inline bool operator==(Color a, Color b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
 inline bool operator!=(Color a, Color b) { return !(a == b); }
+
+// Sum of absolute channel differences: how far apart two colours look, roughly.
+inline int color_distance(Color a, Color b) {
+  return std::abs(a.r - b.r) + std::abs(a.g - b.g) + std::abs(a.b - b.b);
+}
+// `want` unless it is within min_distance of `avoid` (the player's colour), else `fallback`, so
+// no object can be mistaken for the agent.
+inline Color distinct_from(Color want, Color avoid, Color fallback, int min_distance = 150) {
+  return color_distance(want, avoid) < min_distance ? fallback : want;
+}
 
 struct Point {
   float x, y;

@@ -1,8 +1,8 @@
 // BigFish: eat fish smaller than you to grow; touching a larger fish ends the episode.
 // +1 per fish eaten, +10 and level complete after 30. 20x20 world, whole world in view.
-#include "lever/env/procgen/games.h"
-
 #include <cmath>
+
+#include "lever/env/procgen/games.h"
 
 namespace lever::procgen {
 namespace {
@@ -65,7 +65,7 @@ class BigFish : public ProcgenGame {
 
  private:
   void spawn_fish() {
-    static const Color kFishColors[] = {{240, 90, 60}, {250, 200, 60}, {120, 220, 90},
+    static const Color kFishColors[] = {{240, 90, 60},   {250, 200, 60},  {120, 220, 90},
                                         {200, 120, 230}, {250, 150, 180}, {90, 200, 200}};
     Entity fish;
     const float r = 0.25f + 1.75f * std::pow(static_cast<float>(rng_.uniform()), 1.4f);
@@ -78,11 +78,8 @@ class BigFish : public ProcgenGame {
     fish.vx = from_left ? speed : -speed;
     fish.face_left = !from_left;
     fish.shape = Shape::kFish;
-    fish.color = kFishColors[rng_.below(6)];
-    const Color agent = theme(theme_index_).agent;
-    const int distance = std::abs(fish.color.r - agent.r) + std::abs(fish.color.g - agent.g) +
-                         std::abs(fish.color.b - agent.b);
-    if (distance < 120) fish.color = {235, 235, 235};  // never mistakable for the player
+    fish.color =
+        distinct_from(kFishColors[rng_.below(6)], theme(theme_index_).agent, {235, 235, 235}, 120);
     fish.detail = {20, 20, 20};
     entities_.push_back(fish);
   }

@@ -51,13 +51,6 @@ constexpr float kBottomBand = 6.0f;
 constexpr float kRoundReward = 1.0f;
 constexpr float kCompletionBonus = 10.0f;
 
-// A colour far from the player's, so no object can be mistaken for the agent.
-Color distinct_from(Color want, Color avoid, Color fallback) {
-  const int d =
-      std::abs(want.r - avoid.r) + std::abs(want.g - avoid.g) + std::abs(want.b - avoid.b);
-  return d < 150 ? fallback : want;
-}
-
 class BossFight : public ProcgenGame {
  public:
   static GameInfo info() {

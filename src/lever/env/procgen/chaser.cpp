@@ -27,12 +27,8 @@ int maze_size(Mode mode) { return mode == Mode::kEasy ? 11 : mode == Mode::kHard
 bool centred(float v) { return std::abs(v - std::floor(v) - 0.5f) < 1e-3f; }
 int cell_of(float v) { return static_cast<int>(std::floor(v)); }
 
-int colour_distance(Color a, Color b) {
-  return std::abs(a.r - b.r) + std::abs(a.g - b.g) + std::abs(a.b - b.b);
-}
-// The preferred colour unless it is close to the agent's, so nothing can be mistaken for it.
 Color unlike(Color agent, Color preferred, Color fallback) {
-  return colour_distance(agent, preferred) >= 150 ? preferred : fallback;
+  return distinct_from(preferred, agent, fallback);
 }
 
 class Chaser : public ProcgenGame {

@@ -31,10 +31,6 @@ constexpr Color kPresentColors[] = {{215, 45, 55}, {50, 150, 230}, {150, 75, 200
 constexpr Color kDoorColor{225, 185, 45}, kDoorPost{140, 105, 20};
 constexpr Color kLockColor{205, 40, 40}, kKeyColor{235, 70, 60};
 
-int color_distance(Color a, Color b) {
-  return std::abs(a.r - b.r) + std::abs(a.g - b.g) + std::abs(a.b - b.b);
-}
-
 class FruitBot : public ProcgenGame {
  public:
   static GameInfo info() {

@@ -10,7 +10,8 @@ namespace lever::procgen {
 std::vector<EnvOptionInfo> option_infos(const GameInfo& game) {
   std::vector<EnvOptionInfo> infos = {
       {"distribution_mode", "hard",
-       game.has_extreme ? "easy, hard or extreme: level difficulty" : "easy or hard: level difficulty"},
+       game.has_extreme ? "easy, hard or extreme: level difficulty"
+                        : "easy or hard: level difficulty"},
       {"use_backgrounds", true, "draw the background (false: black)"},
       {"restrict_themes", false, "always use colour theme 0"},
       {"paint_vel_info", false, "paint the agent's velocity as two grey squares at the top left"},
@@ -68,8 +69,8 @@ const Theme& theme(int index) {
   return themes[static_cast<size_t>(index) % kNumThemes];
 }
 
-ProcgenGame::ProcgenGame(const GameInfo& info, const Options& options, float world_w,
-                         float world_h, int timeout)
+ProcgenGame::ProcgenGame(const GameInfo& info, const Options& options, float world_w, float world_h,
+                         int timeout)
     : info_(info), options_(options), world_w_(world_w), world_h_(world_h), visibility_(world_w) {
   spec_.id = info.id;
   spec_.obs_shape = {64, 64, 3};
@@ -180,8 +181,8 @@ void ProcgenGame::prune_entities(float margin) {
   entities_.erase(std::remove_if(entities_.begin(), entities_.end(),
                                  [&](const Entity& e) {
                                    return !e.alive || e.x + e.rx < -margin ||
-                                          e.x - e.rx > world_w_ + margin ||
-                                          e.y + e.ry < -margin || e.y - e.ry > world_h_ + margin;
+                                          e.x - e.rx > world_w_ + margin || e.y + e.ry < -margin ||
+                                          e.y - e.ry > world_h_ + margin;
                                  }),
                   entities_.end());
 }
@@ -216,10 +217,13 @@ void ProcgenGame::draw_background(Canvas canvas) const {
   // A vertical gradient in 8 bands: cheap at 64 x 64 and distinct per theme.
   for (int band = 0; band < 8; ++band) {
     const float f = band / 7.0f;
-    const Color c{static_cast<uint8_t>(t.background_top.r + f * (t.background_bottom.r - t.background_top.r)),
-                  static_cast<uint8_t>(t.background_top.g + f * (t.background_bottom.g - t.background_top.g)),
-                  static_cast<uint8_t>(t.background_top.b + f * (t.background_bottom.b - t.background_top.b))};
-    fill_rect(canvas, 0, canvas.height * band / 8.0f, canvas.width, canvas.height * (band + 1) / 8.0f, c);
+    const Color c{
+        static_cast<uint8_t>(t.background_top.r + f * (t.background_bottom.r - t.background_top.r)),
+        static_cast<uint8_t>(t.background_top.g + f * (t.background_bottom.g - t.background_top.g)),
+        static_cast<uint8_t>(t.background_top.b +
+                             f * (t.background_bottom.b - t.background_top.b))};
+    fill_rect(canvas, 0, canvas.height * band / 8.0f, canvas.width,
+              canvas.height * (band + 1) / 8.0f, c);
   }
   if (background_style_ == 1) {  // a fixed star field seeded by the level
     Rng stars(level_seed_ ^ 0x5DEECE66DULL);
