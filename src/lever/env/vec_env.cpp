@@ -123,8 +123,10 @@ void VecEnv::step(const int64_t* actions) {
 }
 
 std::vector<EpisodeRecord> VecEnv::take_finished_episodes() {
-  std::vector<EpisodeRecord> out;
-  out.swap(finished_);
+  // Copy rather than swap so finished_ keeps its capacity: the rollout calls this every step and
+  // most steps end no episode, so most calls allocate nothing.
+  std::vector<EpisodeRecord> out(finished_.begin(), finished_.end());
+  finished_.clear();
   return out;
 }
 
