@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-pthread    # optimised BLAS behind libblas.so.3: ~10x faster small matmuls
-  nlohmann-json3-dev libcli11-dev libgtest-dev libstb-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev libstb-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
 )
 missing=()

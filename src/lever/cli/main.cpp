@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "lever/algo/play.h"
-#include "lever/algo/ppo.h"
+#include "lever/algo/train.h"
 #include "lever/bench/bench.h"
 #include "lever/core/errors.h"
 #include "lever/core/machine.h"
@@ -87,7 +87,7 @@ void list_envs(bool as_json) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"lever: a fast deep reinforcement learning lab (PPO on vectorised C++ envs)"};
+  CLI::App app{"lever: a fast deep reinforcement learning lab (PPO and TRPO on vectorised C++ envs)"};
   app.set_version_flag("--version",
                        std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
   app.require_subcommand(1);
@@ -193,7 +193,7 @@ int run(int argc, char** argv) {
     TrainOptions options;
     options.quiet = quiet;
     options.overwrite = overwrite;
-    const TrainResult result = train_ppo(config, run_dir, options);
+    const TrainResult result = train_run(config, run_dir, options);
     print_result(result, run_dir);
     return result.finished ? 0 : 130;
   }
@@ -201,7 +201,7 @@ int run(int argc, char** argv) {
     install_stop_handlers();
     TrainOptions options;
     options.quiet = quiet;
-    const TrainResult result = resume_ppo(resume_dir, options);
+    const TrainResult result = resume_run(resume_dir, options);
     print_result(result, resume_dir);
     return result.finished ? 0 : 130;
   }

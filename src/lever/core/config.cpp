@@ -114,7 +114,11 @@ std::vector<ConfigKey> build_schema() {
           .doc("Procgen games: a completed level continues into the next (seed + 997) instead of "
                "ending the episode."),
 
-      Key("ppo", "policy", Type::kString, "ppo").choices({"ppo"}).doc("Training algorithm."),
+      Key("ppo", "policy", Type::kString, "ppo")
+          .choices({"ppo", "trpo"})
+          .doc("Policy optimiser: ppo (clipped surrogate) or trpo (KL-constrained natural "
+               "gradient step; its value function uses learning_rate, num_epochs and "
+               "minibatch_size)."),
       Key("ppo", "num_steps", Type::kInt, 128)
           .range(1, 1000000)
           .doc("Rollout length per env; an update learns from num_envs × num_steps transitions."),
@@ -167,6 +171,29 @@ std::vector<ConfigKey> build_schema() {
       Key("ppo", "normalize_reward", Type::kBool, false)
           .doc("Divide rewards by the running std of the discounted return, as train-procgen."),
 
+      Key("trpo", "max_kl", Type::kFloat, 0.01)
+          .above_up_to(0, 10)
+          .doc("TRPO's trust region δ: the largest mean KL(old‖new) an update may take."),
+      Key("trpo", "cg_iters", Type::kInt, 10)
+          .range(1, 1000)
+          .doc("Conjugate-gradient iterations solving F x = g for the step direction."),
+      Key("trpo", "cg_damping", Type::kFloat, 0.1)
+          .at_least(0)
+          .doc("Damping λ added to the Fisher matrix: products are (F + λI) v."),
+      Key("trpo", "cg_residual_tol", Type::kFloat, 1e-10)
+          .at_least(0)
+          .doc("Conjugate gradient stops early once the squared residual rᵀr is below this."),
+      Key("trpo", "line_search_steps", Type::kInt, 10)
+          .range(1, 100)
+          .doc("Most backtracking steps; each shrinks the step by line_search_shrink."),
+      Key("trpo", "line_search_shrink", Type::kFloat, 0.5)
+          .above_up_to(0, 0.99)
+          .doc("Factor applied to the step at each backtracking step."),
+      Key("trpo", "fisher_subsample", Type::kInt, 5)
+          .range(1, 1000)
+          .doc("Fisher-vector products use every k-th transition of the rollout, as OpenAI "
+               "baselines (5); 1 = all."),
+
       Key("network", "encoder", Type::kString, "mlp")
           .choices({"mlp", "nature", "impala"})
           .doc("Observation encoder: mlp (flat vectors), nature (Nature CNN) or impala (IMPALA "
@@ -213,7 +240,8 @@ struct SectionInfo {
 const SectionInfo kSections[] = {
     {"run", "What to train, for how long, on which device."},
     {"env", "The training environments."},
-    {"ppo", "The PPO update."},
+    {"ppo", "The policy update: PPO's, and the keys TRPO shares with it."},
+    {"trpo", "TRPO's natural-gradient step (policy trpo)."},
     {"network", "The actor-critic network."},
     {"eval", "Evaluation of the policy during and after training."},
 };
