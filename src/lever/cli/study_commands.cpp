@@ -1,0 +1,117 @@
+#include "lever/cli/study_commands.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lever/core/errors.h"
+#include "lever/study/compare.h"
+#include "lever/study/runs.h"
+#include "lever/viz/plot.h"
+
+namespace lever {
+namespace {
+
+struct PlotOptions {
+  std::vector<std::string> run_dirs;
+  std::string metric, out = "comparison.png", title;
+  int smooth = 0, width = 0, height = 0;
+};
+
+struct ReportOptions {
+  std::string runs_dir, out;
+  int smooth = 0;
+};
+
+// The runs under every directory given, each once even when one directory holds another.
+std::vector<RunRecord> runs_under(const std::vector<std::string>& dirs) {
+  std::vector<RunRecord> runs;
+  std::set<std::filesystem::path> seen;
+  for (const std::string& dir : dirs) {
+    std::vector<RunRecord> found = find_runs(dir);
+    if (found.empty()) {
+      throw UsageError("no runs under " + dir +
+                       " (a run directory holds config.json and log.json or metrics.csv)");
+    }
+    for (RunRecord& run : found) {
+      const auto key = std::filesystem::weakly_canonical(run.dir);
+      if (seen.insert(key).second) runs.push_back(std::move(run));
+    }
+  }
+  return runs;
+}
+
+void run_plot(const PlotOptions& options) {
+  check_plot_path(options.out);
+  std::vector<RunRecord> runs = runs_under(options.run_dirs);
+  const size_t count = runs.size();
+  const std::vector<RunGroup> groups = group_runs(std::move(runs));
+  PlotSpec spec = comparison_plot(groups, options.metric, options.smooth);
+  if (!options.title.empty()) spec.title = options.title;
+  if (options.width > 0) {
+    spec.width = options.width;
+    // The legend's columns depend on the width: size the height for them again.
+    spec.height = PlotSpec{}.height;
+    spec.height += bottom_legend_height(spec);
+  }
+  if (options.height > 0) spec.height = options.height;
+  const std::filesystem::path out(options.out);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  write_plot(out, spec);
+  std::printf("wrote %s: %zu runs in %zu groups\n", options.out.c_str(), count, groups.size());
+  for (const RunGroup& group : groups) {
+    std::printf("  %s: %zu runs\n", group.label.c_str(), group.runs.size());
+  }
+}
+
+void run_report(const ReportOptions& options) {
+  const ReportFiles files = write_report(options.runs_dir, options.out, options.smooth);
+  std::printf("wrote %s: %d runs in %d groups\n", files.report.c_str(), files.runs, files.groups);
+  for (const auto& plot : files.plots) std::printf("  plot %s\n", plot.c_str());
+}
+
+}  // namespace
+
+void add_study_commands(CLI::App& app) {
+  // The options outlive this function: the callbacks run later, inside app.parse().
+  auto plot_options = std::make_shared<PlotOptions>();
+  auto* plot = app.add_subcommand(
+      "plot", "Plot runs on one chart: mean over seeds per config, ± one std band");
+  plot->add_option("run_dirs", plot_options->run_dirs,
+                   "Run directories, or directories of runs (searched recursively)")
+      ->required();
+  plot->add_option("--metric", plot_options->metric,
+                   "A log.json key (test_mean_reward) or metrics.csv column "
+                   "(charts/episodic_return); default: test and train return");
+  plot->add_option("--out", plot_options->out,
+                   "Output file, .png or .svg (default comparison.png)");
+  plot->add_option("--smooth", plot_options->smooth,
+                   "Trailing moving average over N points per run, before averaging (0: none)")
+      ->check(CLI::Range(0, 1000000));
+  plot->add_option("--title", plot_options->title, "Title (default: env and metric)");
+  plot->add_option("--width", plot_options->width, "Width in pixels (default 800)")
+      ->check(CLI::PositiveNumber);
+  plot->add_option("--height", plot_options->height,
+                   "Height in pixels (default 500, plus room for a long legend)")
+      ->check(CLI::PositiveNumber);
+  plot->callback([plot_options] { run_plot(*plot_options); });
+
+  auto report_options = std::make_shared<ReportOptions>();
+  auto* report = app.add_subcommand(
+      "report", "Write a markdown report comparing runs: a table per config and plots beside it");
+  report->add_option("runs_dir", report_options->runs_dir, "Directory of runs (recursive)")
+      ->required();
+  report->add_option("--out", report_options->out, "Markdown file to write (e.g. report.md)")
+      ->required();
+  report
+      ->add_option("--smooth", report_options->smooth,
+                   "Trailing moving average over N points per run in the plots (0: none)")
+      ->check(CLI::Range(0, 1000000));
+  report->callback([report_options] { run_report(*report_options); });
+}
+
+}  // namespace lever
