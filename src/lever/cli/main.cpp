@@ -1,5 +1,6 @@
 // The `lever` command: parses arguments, calls the library, turns errors into one-line messages.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,15 +13,22 @@
 #include "lever/core/machine.h"
 #include "lever/core/stop_signal.h"
 #include "lever/env/registry.h"
+#include "lever/study/procgen_params.h"
+#include "lever/study/sweep.h"
 
 namespace lever {
 namespace {
 
-std::string default_run_name(const std::string& config_path) {
+// <config name>-<date>-<time>; a train-procgen section's runs are named <env>-<section>-...
+std::string default_run_name(const std::string& config_path, const std::string& param_name,
+                             const Config& config) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
-  return std::filesystem::path(config_path).stem().string() + "-" + stamp;
+  const bool procgen_section = config_path.empty() || is_yaml_path(config_path);
+  const std::string base = procgen_section ? config.str("env") + "-" + param_name
+                                           : std::filesystem::path(config_path).stem().string();
+  return base + "-" + stamp;
 }
 
 void print_result(const TrainResult& result, const std::filesystem::path& run_dir) {
@@ -87,28 +95,59 @@ void list_envs(bool as_json) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"lever: a fast deep reinforcement learning lab (PPO and TRPO on vectorised C++ envs)"};
+  CLI::App app{
+      "lever: a fast deep reinforcement learning lab (PPO and TRPO on vectorised C++ envs)"};
   app.set_version_flag("--version",
                        std::string("lever ") + LEVER_VERSION + " (" + LEVER_GIT_COMMIT + ")");
   app.require_subcommand(1);
   app.footer(
-      "Override any config key with --set key=value (train, config); keys: docs/CONFIG.md.\n"
+      "Override any config key with --set key=value (train, config, sweep); keys: docs/CONFIG.md.\n"
       "Run `lever CMD --help` for the options of one command.");
 
   // train
-  auto* train = app.add_subcommand("train", "Train an agent from an experiment config (JSON)");
+  auto* train = app.add_subcommand(
+      "train", "Train an agent from an experiment config (JSON) or a train-procgen YAML section");
   std::string config_path, name, run_dir_option, device;
   std::vector<std::string> overrides;
   int64_t seed = -1;
   bool quiet = false, overwrite = false;
-  train->add_option("config", config_path, "Experiment file (see docs/CONFIG.md)")->required();
-  train->add_option("--set", overrides, "Override a config key: --set key=value (repeatable)");
+  train->add_option("config", config_path,
+                    "Experiment file: JSON (docs/CONFIG.md), or train-procgen YAML with "
+                    "--param_name (docs/TRAIN_PROCGEN.md)");
+  train->add_option("--set", overrides, "Override a config key: --set key=value (repeatable)")
+      ->allow_extra_args(false);
   train->add_option("--name", name, "Run name (default: <config name>-<date>-<time>)");
   train->add_option("--run-dir", run_dir_option, "Directory of this run (default: runs/<name>)");
-  train->add_option("--seed", seed, "Random seed (same as --set seed=N)");
-  train->add_option("--device", device, "cpu, cuda or auto (same as --set device=D)");
+  auto* seed_option = train->add_option("--seed", seed, "Random seed (key seed)");
+  train->add_option("--device", device, "cpu, cuda or auto (key device)");
   train->add_flag("--quiet", quiet, "No progress line");
   train->add_flag("--overwrite", overwrite, "Replace a run already in the run directory");
+  // train-procgen-pytorch's train.py flags, each standing for one lever key.
+  std::string param_name, exp_name;
+  train->add_option("--param_name,--param-name", param_name,
+                    "Section of the train-procgen YAML config (default file: " +
+                        std::string(kProcgenParamsFile) + ")");
+  train->add_option("--exp_name,--exp-name", exp_name,
+                    "Experiment name: the run goes to logs/procgen/<env>/<exp_name> unless "
+                    "--run-dir or --name is given");
+  const std::vector<std::pair<std::string, std::string>> flag_keys = {
+      {"--env_name", "env"},
+      {"--start_level", "start_level"},
+      {"--num_levels", "num_levels"},
+      {"--distribution_mode", "distribution_mode"},
+      {"--num_timesteps", "total_steps"},
+  };
+  std::vector<std::string> flag_values(flag_keys.size());
+  std::vector<CLI::Option*> flag_options;
+  for (size_t i = 0; i < flag_keys.size(); ++i) {
+    std::string dashed = flag_keys[i].first.substr(2);
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    flag_options.push_back(train->add_option(flag_keys[i].first + ",--" + dashed, flag_values[i],
+                                             "train-procgen flag: key " + flag_keys[i].second));
+  }
+  train->footer(
+      "Precedence, lowest first: the JSON config < the YAML section (--param_name) < flags "
+      "(--seed, --device, --env_name, --num_levels, ...) < --set.");
 
   // resume
   auto* resume = app.add_subcommand("resume", "Continue a run from its newest checkpoint");
@@ -157,8 +196,11 @@ int run(int argc, char** argv) {
       app.add_subcommand("config", "Check a config and print it resolved, or the key reference");
   std::string check_path;
   bool doc = false;
-  config_cmd->add_option("config", check_path, "Experiment file to check");
-  config_cmd->add_option("--set", overrides, "Override a config key: --set key=value");
+  config_cmd->add_option("config", check_path, "Experiment file to check (JSON or YAML)");
+  config_cmd->add_option("--set", overrides, "Override a config key: --set key=value")
+      ->allow_extra_args(false);
+  config_cmd->add_option("--param_name,--param-name", param_name,
+                         "Section of a train-procgen YAML config to check");
   config_cmd->add_flag("--doc", doc, "Print the key reference (docs/CONFIG.md)");
 
   // play
@@ -174,6 +216,28 @@ int run(int argc, char** argv) {
   play->add_option("--steps", steps, "Most steps to play")->check(CLI::PositiveNumber);
   play->add_flag("--deterministic", deterministic, "Argmax actions");
 
+  // sweep
+  auto* sweep = app.add_subcommand(
+      "sweep", "Train every combination of configs x --grid values x seeds, resumably");
+  std::vector<std::string> sweep_configs, grid, sweep_overrides;
+  int64_t sweep_seeds = 0;
+  int jobs = 1;
+  std::string runs_dir;
+  bool dry_run = false;
+  sweep->add_option("configs", sweep_configs, "Experiment files (JSON)")->required();
+  sweep->add_option("--grid", grid, "key=v1,v2,...: one run per value (repeatable; multiplies)")
+      ->allow_extra_args(false);
+  sweep->add_option("--seeds", sweep_seeds, "Seeds per combination: s, s+1, ... (s: config seed)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  sweep->add_option("--set", sweep_overrides, "Override a key in every run: --set key=value")
+      ->allow_extra_args(false);
+  sweep->add_option("--jobs", jobs, "Runs at once (default 1)")->check(CLI::Range(1, 4096));
+  sweep->add_option("--runs-dir", runs_dir, "Where the runs go (default runs/sweep-<config>)");
+  sweep->add_flag("--dry-run", dry_run, "Print each run and what would be done; run nothing");
+  sweep->footer(
+      "Run dirs: <runs-dir>/<config>[-<key>_<value>...]-s<seed>. Running the same sweep again "
+      "skips finished runs and resumes stopped ones. See docs/SWEEPS.md.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -182,13 +246,27 @@ int run(int argc, char** argv) {
   }
 
   if (train->parsed()) {
-    if (seed >= 0) overrides.push_back("seed=" + std::to_string(seed));
-    if (!device.empty()) overrides.push_back("device=" + device);
-    const Config config = Config::load_file(config_path, overrides);
-    if (name.empty()) name = default_run_name(config_path);
-    const std::filesystem::path run_dir = run_dir_option.empty()
-                                              ? std::filesystem::path("runs") / name
-                                              : std::filesystem::path(run_dir_option);
+    TrainConfigSources sources;
+    sources.config_file = config_path;
+    sources.param_name = param_name;
+    if (seed_option->count() > 0)
+      sources.flags.push_back({"--seed", "seed=" + std::to_string(seed)});
+    if (!device.empty()) sources.flags.push_back({"--device", "device=" + device});
+    for (size_t i = 0; i < flag_keys.size(); ++i) {
+      if (flag_options[i]->count() > 0) {
+        sources.flags.push_back({flag_keys[i].first, flag_keys[i].second + "=" + flag_values[i]});
+      }
+    }
+    sources.overrides = overrides;
+    const Config config = resolve_train_config(sources);
+    std::filesystem::path run_dir = run_dir_option;
+    if (run_dir.empty() && name.empty() && !exp_name.empty()) {
+      run_dir = std::filesystem::path("logs/procgen") / config.str("env") / exp_name;
+    }
+    if (run_dir.empty()) {
+      if (name.empty()) name = default_run_name(config_path, param_name, config);
+      run_dir = std::filesystem::path("runs") / name;
+    }
     install_stop_handlers();
     TrainOptions options;
     options.quiet = quiet;
@@ -241,9 +319,32 @@ int run(int argc, char** argv) {
       std::cout << config_reference_markdown();
       return 0;
     }
-    if (check_path.empty()) throw UsageError("config: give a config file, or --doc");
-    std::cout << Config::load_file(check_path, overrides).resolved().dump(2) << "\n";
+    if (check_path.empty() && param_name.empty()) {
+      throw UsageError("config: give a config file, --param_name, or --doc");
+    }
+    std::cout << resolve_train_config({check_path, param_name, {}, overrides}).resolved().dump(2)
+              << "\n";
     return 0;
+  }
+  if (sweep->parsed()) {
+    SweepRequest request;
+    request.configs.assign(sweep_configs.begin(), sweep_configs.end());
+    request.grid = grid;
+    request.seeds = sweep_seeds;
+    request.overrides = sweep_overrides;
+    request.runs_dir = runs_dir;
+    const SweepPlan plan = plan_sweep(request);
+    if (dry_run) {
+      std::printf("sweep: %zu runs in %s (dry run: nothing started)\n", plan.runs.size(),
+                  plan.runs_dir.c_str());
+      std::cout << describe_plan(plan);
+      return 0;
+    }
+    install_stop_handlers();
+    SweepOptions options;
+    options.lever_binary = std::filesystem::read_symlink("/proc/self/exe");
+    options.jobs = jobs;
+    return run_sweep(plan, options).exit_code;
   }
   if (play->parsed()) {
     PlayRequest request;
