@@ -7,7 +7,8 @@
 
 #include "lever/algo/checkpoint.h"
 #include "lever/algo/play.h"
-#include "lever/algo/ppo.h"
+#include "lever/algo/on_policy.h"
+#include "lever/algo/train.h"
 #include "lever/core/errors.h"
 #include "lever/env/classic/cartpole.h"
 #include "lever/log/crc32c.h"

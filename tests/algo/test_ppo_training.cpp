@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "lever/algo/checkpoint.h"
-#include "lever/algo/ppo.h"
+#include "lever/algo/on_policy.h"
+#include "lever/algo/train.h"
 #include "lever/algo/run_files.h"
 #include "lever/core/errors.h"
 #include "lever/log/crc32c.h"
@@ -58,9 +59,9 @@ double cell(const CsvTable& table, size_t row, const std::string& column) {
 TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
   ScratchDir dir;
   const TrainResult one =
-      train_ppo(tiny_run_config({"num_threads=1"}), dir / "one_thread", quiet_options());
+      train_run(tiny_run_config({"num_threads=1"}), dir / "one_thread", quiet_options());
   const TrainResult two =
-      train_ppo(tiny_run_config({"num_threads=2"}), dir / "two_threads", quiet_options());
+      train_run(tiny_run_config({"num_threads=2"}), dir / "two_threads", quiet_options());
   ASSERT_TRUE(one.finished);
   ASSERT_TRUE(two.finished);
   EXPECT_EQ(one.updates, 2);
@@ -89,8 +90,8 @@ TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
 
 TEST(PpoRun, DifferentSeedGivesDifferentLosses) {
   ScratchDir dir;
-  train_ppo(tiny_run_config({"seed=7"}), dir / "seed7", quiet_options());
-  train_ppo(tiny_run_config({"seed=8"}), dir / "seed8", quiet_options());
+  train_run(tiny_run_config({"seed=7"}), dir / "seed7", quiet_options());
+  train_run(tiny_run_config({"seed=8"}), dir / "seed8", quiet_options());
   const CsvTable a = metrics_without_sps(dir / "seed7");
   const CsvTable b = metrics_without_sps(dir / "seed8");
   ASSERT_EQ(a.rows.size(), 2u);
@@ -106,14 +107,14 @@ TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
   const std::vector<std::string> settings = {"checkpoint_every=1", "eval_every=2"};
   const Config config = tiny_run_config(settings, 8 * kBatch);
   const auto whole_dir = dir / "whole", split_dir = dir / "split";
-  const TrainResult whole = train_ppo(config, whole_dir, quiet_options());
+  const TrainResult whole = train_run(config, whole_dir, quiet_options());
   ASSERT_TRUE(whole.finished);
   EXPECT_EQ(whole.updates, 8);
   EXPECT_EQ(whole.total_steps, 8 * kBatch);
 
   TrainOptions stop_early = quiet_options();
   stop_early.stop_after_updates = 3;
-  const TrainResult stopped = train_ppo(config, split_dir, stop_early);
+  const TrainResult stopped = train_run(config, split_dir, stop_early);
   EXPECT_FALSE(stopped.finished);
   EXPECT_EQ(stopped.updates, 3);
   EXPECT_EQ(stopped.total_steps, 3 * kBatch);
@@ -128,7 +129,7 @@ TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
   EXPECT_EQ(latest_checkpoint(split_dir), stop_checkpoint);
   EXPECT_EQ(read_csv(split.metrics()).rows.size(), 3u);
 
-  const TrainResult resumed = resume_ppo(split_dir, quiet_options());
+  const TrainResult resumed = resume_run(split_dir, quiet_options());
   ASSERT_TRUE(resumed.finished);
   EXPECT_EQ(resumed.updates, whole.updates);
   EXPECT_EQ(resumed.total_steps, whole.total_steps);
@@ -162,7 +163,7 @@ TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
 
   // Resuming a finished run reports it finished and trains no further.
   const auto metrics_before = read_file(split.metrics());
-  const TrainResult again = resume_ppo(split_dir, quiet_options());
+  const TrainResult again = resume_run(split_dir, quiet_options());
   EXPECT_TRUE(again.finished);
   EXPECT_EQ(again.updates, 8);
   EXPECT_EQ(again.total_steps, 8 * kBatch);
@@ -172,18 +173,18 @@ TEST(PpoRun, StoppedAndResumedRunMatchesUninterruptedRunFiles) {
 
 TEST(PpoRun, ResumeOfADirectoryWithoutARunIsAUsageError) {
   ScratchDir dir;
-  EXPECT_THROW(resume_ppo(dir / "nothing_here", quiet_options()), UsageError);
+  EXPECT_THROW(resume_run(dir / "nothing_here", quiet_options()), UsageError);
 }
 
 TEST(PpoRun, NewRunIntoAnExistingRunNeedsOverwrite) {
   ScratchDir dir;
   const auto run_dir = dir / "run";
   const Config config = tiny_run_config({}, kBatch);
-  ASSERT_TRUE(train_ppo(config, run_dir, quiet_options()).finished);
+  ASSERT_TRUE(train_run(config, run_dir, quiet_options()).finished);
   const std::string config_before = read_file(RunPaths{run_dir}.config());
 
   try {
-    train_ppo(config, run_dir, quiet_options());
+    train_run(config, run_dir, quiet_options());
     ADD_FAILURE() << "a second run replaced the first without overwrite";
   } catch (const UsageError& e) {
     const std::string message = e.what();
@@ -195,7 +196,7 @@ TEST(PpoRun, NewRunIntoAnExistingRunNeedsOverwrite) {
 
   TrainOptions overwrite = quiet_options();
   overwrite.overwrite = true;
-  const TrainResult replaced = train_ppo(tiny_run_config({"seed=9"}, kBatch), run_dir, overwrite);
+  const TrainResult replaced = train_run(tiny_run_config({"seed=9"}, kBatch), run_dir, overwrite);
   EXPECT_TRUE(replaced.finished);
   EXPECT_EQ(read_json(RunPaths{run_dir}.config()).at("seed"), 9);
   EXPECT_EQ(read_csv(RunPaths{run_dir}.metrics()).rows.size(), 1u);
@@ -206,7 +207,7 @@ TEST(PpoRun, WritesEveryRunFileInItsFormat) {
   const auto run_dir = dir / "run";
   const RunPaths paths{run_dir};
   const Config config = tiny_run_config({"eval_every=1"});
-  const TrainResult result = train_ppo(config, run_dir, quiet_options());
+  const TrainResult result = train_run(config, run_dir, quiet_options());
   ASSERT_TRUE(result.finished);
 
   // config.json loads back as the same config, and records what ran it.
@@ -277,7 +278,7 @@ TEST(PpoRun, WritesEveryRunFileInItsFormat) {
 TEST(PpoLearning, CartPoleConfigSolvesCartPole) {
   ScratchDir dir;
   const Config config = Config::load_file(LEVER_SOURCE_DIR "/configs/cartpole_ppo.json");
-  const TrainResult result = train_ppo(config, dir / "run", quiet_options());
+  const TrainResult result = train_run(config, dir / "run", quiet_options());
   ASSERT_TRUE(result.finished);
   EXPECT_EQ(result.final_eval.returns.size(), static_cast<size_t>(config.i64("eval_episodes")));
   EXPECT_GE(result.final_eval.mean, 475.0);

@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "lever/algo/play.h"
-#include "lever/algo/ppo.h"
+#include "lever/algo/on_policy.h"
+#include "lever/algo/train.h"
 #include "run_helpers.h"
 
 namespace lever {
@@ -34,7 +35,7 @@ TEST(PpoProcgenLearning, NatureCnnOnStarpilotBeatsRandomPolicy) {
                                            "checkpoint_every=0", "seed=1"});
   TrainOptions options;
   options.quiet = true;
-  const TrainResult result = train_ppo(config, dir / "run", options);
+  const TrainResult result = train_run(config, dir / "run", options);
   ASSERT_TRUE(result.finished);
 
   EvalRequest request;

@@ -1,6 +1,7 @@
 #include "lever/algo/play.h"
 
-#include "lever/algo/ppo.h"
+#include "lever/algo/on_policy.h"
+#include "lever/algo/train.h"
 #include "lever/core/errors.h"
 #include "lever/env/registry.h"
 #include "lever/env/vec_env.h"

@@ -115,15 +115,20 @@ void write_reward_curve(const RunPaths& paths, const std::string& title) {
   write_plot_png(paths.reward_curve(), spec);
 }
 
-void write_summary(const RunPaths& paths, const EvalStats& final_eval, int64_t total_steps,
-                   int64_t updates, double wall_seconds, const nlohmann::json& extra) {
+void write_summary(const RunPaths& paths, const EvalStats& train_eval, const EvalStats& test_eval,
+                   int64_t total_steps, int64_t updates, double wall_seconds,
+                   const nlohmann::json& extra) {
   nlohmann::json summary = extra;
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-  summary["eval_mean_return"] = number(final_eval.mean);
-  summary["eval_min_return"] = number(final_eval.min);
-  summary["eval_max_return"] = number(final_eval.max);
-  summary["eval_var_return"] = number(final_eval.var);
-  summary["eval_episodes"] = final_eval.returns.size();
+  for (const auto& [prefix, stats] :
+       {std::pair<const char*, const EvalStats*>{"eval_", &test_eval}, {"train_eval_", &train_eval}}) {
+    const std::string p = prefix;
+    summary[p + "mean_return"] = number(stats->mean);
+    summary[p + "min_return"] = number(stats->min);
+    summary[p + "max_return"] = number(stats->max);
+    summary[p + "var_return"] = number(stats->var);
+    summary[p + "episodes"] = stats->returns.size();
+  }
   summary["total_steps"] = total_steps;
   summary["updates"] = updates;
   summary["wall_seconds"] = wall_seconds;

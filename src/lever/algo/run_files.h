@@ -53,7 +53,10 @@ class MetricsLog {
 // training episodes).
 void write_reward_curve(const RunPaths& paths, const std::string& title);
 
-void write_summary(const RunPaths& paths, const EvalStats& final_eval, int64_t total_steps,
-                   int64_t updates, double wall_seconds, const nlohmann::json& extra);
+// summary.json: the final evaluation on test levels (eval_*), on training levels (train_eval_*),
+// run length and speed, plus `extra`.
+void write_summary(const RunPaths& paths, const EvalStats& train_eval, const EvalStats& test_eval,
+                   int64_t total_steps, int64_t updates, double wall_seconds,
+                   const nlohmann::json& extra);
 
 }  // namespace lever

@@ -3,14 +3,32 @@
 #pragma once
 #include <filesystem>
 
-#include "lever/algo/ppo.h"
+#include "lever/algo/acting.h"
+#include "lever/core/config.h"
 
 namespace lever {
+
+struct TrainOptions {
+  bool quiet = false;
+  bool overwrite = false;           // a new run replaces what the directory held
+  int64_t stop_after_updates = -1;  // stop (as if interrupted) after this many updates in this call
+};
+
+struct TrainResult {
+  bool finished = false;  // false: stopped early; `lever resume` continues
+  int64_t updates = 0, total_steps = 0;
+  double wall_seconds = 0.0, steps_per_second = 0.0;
+  // The training loop alone (rollouts, updates, logging), without the final evaluation.
+  double training_seconds = 0.0, training_steps_per_second = 0.0;
+  EvalStats final_eval;        // on test levels; valid when finished
+  EvalStats final_train_eval;  // the same policy on training levels
+};
 
 // Starts a new run of config's policy in run_dir.
 TrainResult train_run(const Config& config, const std::filesystem::path& run_dir,
                       const TrainOptions& options);
-// Continues the run in run_dir (its config.json names the policy) from its newest checkpoint.
+// Continues the run in run_dir (its config.json names the policy) from its newest checkpoint, to
+// the length it was configured for.
 TrainResult resume_run(const std::filesystem::path& run_dir, const TrainOptions& options);
 
 }  // namespace lever

@@ -5,7 +5,8 @@
 #include <chrono>
 #include <filesystem>
 
-#include "lever/algo/ppo.h"
+#include "lever/algo/on_policy.h"
+#include "lever/algo/train.h"
 #include "lever/core/machine.h"
 #include "lever/core/rng.h"
 #include "lever/core/thread_pool.h"
@@ -69,7 +70,7 @@ nlohmann::json bench_ppo(int64_t total_steps, bool quiet) {
   TrainOptions options;
   options.quiet = quiet;
   options.overwrite = true;
-  const TrainResult result = train_ppo(config, run_dir, options);
+  const TrainResult result = train_run(config, run_dir, options);
   std::filesystem::remove_all(run_dir);
   nlohmann::json out;
   out["benchmark"] = "ppo_cartpole_cleanrl_defaults";

@@ -55,14 +55,49 @@ FlatParameters& ActorCriticImpl::flatten() {
   return flat_;
 }
 
+torch::Tensor ActorCriticImpl::value_only_mask() const {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor& values = flat_.values();
+  auto mask = torch::zeros_like(values);
+  auto region_of = [&](const torch::Tensor& param) {
+    const int64_t offset = param.data_ptr<float>() - values.data_ptr<float>();
+    return mask.narrow(0, offset, param.numel()).view(param.sizes());
+  };
+  region_of(value_weight_).fill_(1.0);
+  region_of(value_bias_).fill_(1.0);
+  if (trunks_ == 2) {  // trunk 1 of the stacked MLP is the critic's
+    for (size_t layer = 0; layer < weights_.size(); ++layer) {
+      region_of(weights_[layer])[1].fill_(1.0);
+      region_of(biases_[layer])[1].fill_(1.0);
+    }
+  }
+  return mask;
+}
+
 PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
-  const int64_t batch = obs.size(0);
+  if (trunks_ == 1) {
+    const auto f = features(obs);
+    return {torch::addmm(policy_bias_, f, policy_weight_), value_head(f)};
+  }
+  const auto h = mlp_trunks(obs);
+  return {torch::addmm(policy_bias_, h[0], policy_weight_), value_head(h[1])};
+}
+
+torch::Tensor ActorCriticImpl::features(const torch::Tensor& obs) {
+  TORCH_CHECK(trunks_ == 1, "separate actor and critic trunks have no shared features");
   if (options_.encoder != EncoderKind::kMlp) {
     const auto images = obs.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
-    const auto features = nature_ ? nature_->forward(images) : impala_->forward(images);
-    return {torch::addmm(policy_bias_, features, policy_weight_),
-            torch::addmm(value_bias_, features, value_weight_).view({batch})};
+    return nature_ ? nature_->forward(images) : impala_->forward(images);
   }
+  return mlp_trunks(obs)[0];
+}
+
+torch::Tensor ActorCriticImpl::value_head(const torch::Tensor& features) {
+  return torch::addmm(value_bias_, features, value_weight_).view({features.size(0)});
+}
+
+torch::Tensor ActorCriticImpl::mlp_trunks(const torch::Tensor& obs) {
+  const int64_t batch = obs.size(0);
   torch::Tensor x = obs.reshape({batch, -1});
   if (x.scalar_type() != torch::kFloat32) x = x.to(torch::kFloat32);
   torch::Tensor h = x.unsqueeze(0).expand({trunks_, batch, options_.obs_dim});
@@ -70,10 +105,7 @@ PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
     h = torch::baddbmm(biases_[layer], h, weights_[layer]);
     h = options_.tanh ? torch::tanh(h) : torch::relu(h);
   }
-  PolicyOutput out;
-  out.logits = torch::addmm(policy_bias_, h[0], policy_weight_);
-  out.values = torch::addmm(value_bias_, h[trunks_ - 1], value_weight_).view({batch});
-  return out;
+  return h;
 }
 
 }  // namespace lever

@@ -42,12 +42,25 @@ class ActorCriticImpl : public torch::nn::Module {
   PolicyOutput forward(const torch::Tensor& obs);
   torch::Tensor values(const torch::Tensor& obs) { return forward(obs).values; }
 
+  // True when both heads read one feature vector (a pixel encoder, or shared_network): then the
+  // value head alone is value-only, and the value can be refitted from features computed once.
+  bool heads_share_features() const { return trunks_ == 1; }
+  // The shared features the heads read; only when heads_share_features().
+  torch::Tensor features(const torch::Tensor& obs);
+  torch::Tensor value_head(const torch::Tensor& features);
+
   const ActorCriticOptions& options() const { return options_; }
   // All parameters as views of one buffer; call after moving the module to its device.
   FlatParameters& flatten();
   FlatParameters& flat() { return flat_; }
+  // 1 at the flat parameters only the value depends on (value head, critic trunk), 0 at those
+  // the policy depends on. Algorithms that train the value function apart from the policy (TRPO)
+  // multiply gradients by it, so fitting values cannot move the policy.
+  torch::Tensor value_only_mask() const;
 
  private:
+  torch::Tensor mlp_trunks(const torch::Tensor& obs);  // [trunks, B, last hidden]
+
   ActorCriticOptions options_;
   int64_t trunks_;
   NatureCnn nature_{nullptr};

@@ -18,6 +18,7 @@ class FlatParameters {
   explicit FlatParameters(const std::vector<torch::Tensor>& params);
 
   torch::Tensor& values() { return values_; }
+  const torch::Tensor& values() const { return values_; }
   torch::Tensor& grads() { return grads_; }
   int64_t numel() const { return values_.numel(); }
   void zero_grad() { grads_.zero_(); }
@@ -41,6 +42,8 @@ class FlatAdam {
   // For checkpoints: first and second moments and the step count.
   torch::Tensor& exp_avg() { return exp_avg_; }
   torch::Tensor& exp_avg_sq() { return exp_avg_sq_; }
+  const torch::Tensor& exp_avg() const { return exp_avg_; }
+  const torch::Tensor& exp_avg_sq() const { return exp_avg_sq_; }
   void set_steps(int64_t steps) { step_ = steps; }
 
  private:

@@ -1,0 +1,137 @@
+// What every on-policy algorithm (PPO, TRPO) shares around its own update: the training and
+// evaluation envs, the network, the random generators, reward normalisation, the rollout storage
+// and its collection, and the end of each update (evaluate, log, checkpoint). An algorithm's file
+// then reads top to bottom: collect_rollout, its update, finish_update.
+#pragma once
+#include <torch/torch.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "lever/algo/acting.h"
+#include "lever/algo/checkpoint.h"
+#include "lever/algo/train.h"
+#include "lever/algo/run_files.h"
+#include "lever/core/config.h"
+#include "lever/core/rng.h"
+#include "lever/env/vec_env.h"
+#include "lever/log/progress.h"
+#include "lever/nn/actor_critic.h"
+#include "lever/nn/flat_params.h"
+
+namespace lever {
+
+// The VecEnv a config describes (training levels), with the env's own options taken from the config.
+VecEnvOptions vec_env_options(const Config& config, int64_t num_envs, uint64_t seed);
+// The same envs on unseen test levels: seeds in [start_level + num_levels, 2^31).
+VecEnvOptions test_level_options(VecEnvOptions options);
+
+// Resolves "auto" to cuda or cpu (auto picks CUDA only for image observations when available).
+torch::Device resolve_device(const std::string& device, bool image_observations);
+
+// The network a config describes, for an env's observation and action spaces.
+ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec);
+
+// Running variance of the discounted return, to scale rewards as train-procgen (and Gym's
+// NormalizeReward) do.
+struct RewardNormalizer {
+  double mean = 0.0, var = 1.0, count = 1e-4;
+  std::vector<float> discounted;  // per env
+
+  // rewards[i] = clip(raw[i] / std(return), ±10); episode ends reset that env's return.
+  void normalize(float* rewards, const float* raw, const uint8_t* terminated,
+                 const uint8_t* truncated, int64_t n, double gamma);
+};
+
+// One rollout of num_steps steps from num_envs envs, allocated once per run. Observations sit on
+// the training device; the per-step scalars stay on the CPU where the envs and GAE use them.
+struct Rollout {
+  Rollout(int64_t num_steps, int64_t num_envs, const EnvSpec& spec, const torch::Device& device);
+  int64_t num_steps, num_envs;
+  torch::Tensor obs;  // [T, N, obs...], the env's dtype
+  // float [T, N] except actions (int64)
+  torch::Tensor actions, logprobs, values, rewards, terminated, truncated, final_values;
+  torch::Tensor advantages, returns;  // filled by GAE
+};
+
+// Training episodes that ended during one rollout.
+struct EpisodeTotals {
+  double return_sum = 0.0, length_sum = 0.0;
+  int64_t episodes = 0;
+};
+
+// Steps the envs num_steps times with the current policy (sampled actions), recording everything
+// an update needs, then computes GAE(λ) advantages and returns, bootstrapping truncated episodes
+// from their final observation and the rollout from the value after its last step.
+EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& rollout, Rng& action_rng,
+                              RewardNormalizer* normalizer, double gamma, double gae_lambda,
+                              const torch::Device& device);
+
+// 1 - Var(returns - values) / Var(returns); NaN when the returns do not vary.
+double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);
+
+// Fisher-Yates shuffle driven by the run's generator, so shuffles are reproducible.
+void shuffle(std::vector<int64_t>& indices, Rng& rng);
+
+// Losses the levers study's log.json records at each evaluation.
+struct StudyLosses {
+  double pi_loss, value_loss, entropy_loss;
+};
+
+class OnPolicyRun {
+ public:
+  // Builds the envs, the network (on its device) and the generators from the config. With
+  // resume_from, restores the network, generators, counters and reward normalisation (the
+  // algorithm restores its own optimiser with restore_adam).
+  OnPolicyRun(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
+              const TrainOptions& options);
+
+  int64_t num_updates() const { return num_updates_; }
+  int64_t first_update() const { return first_update_; }
+  int64_t global_step() const { return global_step_; }
+  // Counts env steps taken in this update (for the step axis and steps/s).
+  void add_steps(int64_t steps);
+  // Env steps per second since this process started training.
+  double session_steps_per_second() const;
+
+  static void restore_adam(const TrainingState& state, FlatAdam& optimizer);
+
+  // Ends an update: evaluates on training and test levels when due (and always after the last
+  // update), writes one metrics row (the episode columns, then algorithm_row, then timings and
+  // evaluation), updates the progress line and writes checkpoints. Returns true when training
+  // must stop here (finished, or a stop was requested).
+  bool finish_update(int64_t update, const EpisodeTotals& episodes,
+                     const std::vector<Scalar>& algorithm_row, const StudyLosses& losses,
+                     const FlatAdam& optimizer, double rollout_seconds, double update_seconds);
+
+  // Writes summary.json (when finished) and reward_curve.png; returns the run's result.
+  TrainResult finish(const std::string& algorithm_name);
+
+  const Config& config;
+  const RunPaths paths;
+  VecEnv envs;
+  const torch::Device device;
+  ActorCritic net;
+  FlatParameters& params;
+  Rng action_rng, shuffle_rng, eval_rng;
+  RewardNormalizer reward_normalizer;
+
+ private:
+  TrainingState checkpoint_state(int64_t update, const FlatAdam& optimizer) const;
+
+  TrainOptions options_;
+  int64_t total_steps_, batch_size_, num_updates_;
+  int64_t eval_every_, eval_episodes_, checkpoint_every_;
+  bool eval_deterministic_;
+  VecEnv train_eval_envs_, test_eval_envs_;
+  int64_t first_update_ = 1, global_step_ = 0, session_steps_ = 0, updates_this_call_ = 0;
+  double previous_wall_seconds_ = 0.0;
+  std::chrono::steady_clock::time_point session_start_;
+  double latest_train_return_, latest_eval_return_;
+  MetricsLog log_;
+  ProgressLine progress_;
+  TrainResult result_;
+};
+
+}  // namespace lever
