@@ -11,46 +11,19 @@
 #include <vector>
 
 #include "../algo/run_helpers.h"
+#include "cli/cli_helpers.h"
 
 namespace lever {
 namespace {
 
+using testing::CommandResult;
+using testing::expect_mentions;
+using testing::expect_one_line;
+using testing::quoted;
 using testing::read_file;
+using testing::run_lever;
 using testing::ScratchDir;
 using testing::write_file;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs `lever <args>` in `cwd` (so a default runs/ directory would land there), capturing both
-// streams in files.
-CommandResult run_lever(const std::string& args, const std::filesystem::path& cwd) {
-  const auto out = cwd / ".lever_stdout", err = cwd / ".lever_stderr";
-  const std::string command = "cd '" + cwd.string() + "' && '" LEVER_BINARY "' " + args + " > '" +
-                              out.string() + "' 2> '" + err.string() + "'";
-  const int status = std::system(command.c_str());
-  CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = read_file(out);
-  result.err = read_file(err);
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  return result;
-}
-
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
-
-// One line, newline-terminated: what the CLI promises for every error.
-void expect_one_line(const std::string& text) {
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
-  EXPECT_FALSE(text.empty() || text.back() != '\n') << text;
-}
-
-void expect_mentions(const std::string& text, const std::string& fragment) {
-  EXPECT_NE(text.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << text;
-}
 
 // Trains the tiny config through the CLI into dir/run; returns the run directory.
 std::filesystem::path train_tiny_run(const ScratchDir& dir) {
@@ -240,15 +213,6 @@ TEST(Cli, PlayWritesAGif) {
   EXPECT_EQ(gif.substr(0, 6), "GIF89a");
   expect_mentions(result.out, "played");
 }
-
-}  // namespace
-}  // namespace lever
-
-namespace lever {
-namespace {
-
-using testing::read_file;
-using testing::ScratchDir;
 
 // The same --seed gives the same level, the same random actions and so a byte-identical video.
 TEST(Cli, PlayOfAGameIsByteIdenticalForTheSameSeed) {

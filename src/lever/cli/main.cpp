@@ -9,6 +9,7 @@
 #include "lever/algo/play.h"
 #include "lever/algo/train.h"
 #include "lever/bench/bench.h"
+#include "lever/cli/study_commands.h"
 #include "lever/core/errors.h"
 #include "lever/core/machine.h"
 #include "lever/core/stop_signal.h"
@@ -237,6 +238,9 @@ int run(int argc, char** argv) {
   sweep->footer(
       "Run dirs: <runs-dir>/<config>[-<key>_<value>...]-s<seed>. Running the same sweep again "
       "skips finished runs and resumes stopped ones. See docs/SWEEPS.md.");
+
+  // plot, report: their callbacks run inside parse
+  add_study_commands(app);
 
   try {
     app.parse(argc, argv);
