@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/error_message.h"
 #include "lever/core/config.h"
 #include "lever/core/errors.h"
 #include "lever/core/text.h"
@@ -19,18 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The ConfigError message `action` throws, or a note that it threw none.
-std::string config_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no ConfigError>";
-}
-
 std::string from_json_error(const json& j, const std::vector<std::string>& overrides = {}) {
-  return config_error([&] { Config::from_json(j, "exp.json", overrides); });
+  return testing::thrown_message<ConfigError>([&] { Config::from_json(j, "exp.json", overrides); });
 }
 
 // A scratch directory per test, removed afterwards.
@@ -133,7 +124,7 @@ TEST(ConfigDefaults, AnEmptyObjectGivesTheDefaults) {
 TEST(ConfigSchema, EveryKeyIsDocumentedUniqueAndValidByDefault) {
   std::set<std::string> names;
   json defaults = json::object();
-  const std::set<std::string> sections = {"run", "env", "ppo", "network", "eval"};
+  const std::set<std::string> sections = {"run", "env", "ppo", "trpo", "network", "eval"};
   for (const ConfigKey& key : config_schema()) {
     EXPECT_TRUE(names.insert(key.name).second) << key.name;
     for (const std::string& alias : key.aliases) EXPECT_TRUE(names.insert(alias).second) << alias;
@@ -339,18 +330,18 @@ TEST(ConfigOverrides, AliasesWork) {
 
 TEST(ConfigOverrides, ValidateLikeTheFile) {
   Config config = Config::defaults();
-  EXPECT_EQ(config_error([&] { config.set("num_env=8"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("num_env=8"); }),
             "--set: unknown key 'num_env' (did you mean 'num_envs'?)");
-  EXPECT_EQ(config_error([&] { config.set("num_envs=eight"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("num_envs=eight"); }),
             "--set: key 'num_envs' must be an integer, got \"eight\"");
-  EXPECT_EQ(config_error([&] { config.set("gamma=1.5"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("gamma=1.5"); }),
             "--set: key 'gamma' must be in [0, 1], got 1.5");
-  EXPECT_EQ(config_error([&] { config.set("activation=sigmoid"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("activation=sigmoid"); }),
             "--set: key 'activation' must be one of tanh, relu; got \"sigmoid\"");
-  EXPECT_EQ(config_error([&] { config.set("foo"); }), "--set: expected key=value, got 'foo'");
-  EXPECT_EQ(config_error([&] { config.set("=3"); }), "--set: expected key=value, got '=3'");
-  EXPECT_EQ(config_error([&] { config.set("seed=3", "population member 2"); }), "<no ConfigError>");
-  EXPECT_EQ(config_error([&] { config.set("seed=-3", "population member 2"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("foo"); }), "--set: expected key=value, got 'foo'");
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("=3"); }), "--set: expected key=value, got '=3'");
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("seed=3", "population member 2"); }), "<nothing thrown>");
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { config.set("seed=-3", "population member 2"); }),
             "population member 2: key 'seed' must be in [0, 2147483647], got -3");
   // A failed set leaves the config as it was.
   EXPECT_EQ(config.i64("num_envs"), 8);
@@ -386,7 +377,7 @@ TEST(ConfigCrossKey, IsCheckedAfterAllOverrides) {
   // Likewise a file may be repaired by an override.
   EXPECT_NO_THROW(Config::from_json({{"minibatch_size", 100}}, "exp.json", {"num_steps=100"}));
   Config single = Config::defaults();
-  EXPECT_EQ(config_error([&] { single.set("num_steps=100"); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { single.set("num_steps=100"); }),
             "--set: key 'minibatch_size' (128) must divide num_envs × num_steps (= 800)");
   EXPECT_EQ(single.i64("num_steps"), 128);
 }
@@ -428,15 +419,15 @@ TEST_F(ConfigFile, LoadsAFileAndAppliesOverrides) {
 
 TEST_F(ConfigFile, ErrorsNameTheFile) {
   const fs::path path = write("bad.json", R"({"num_env": 8})");
-  EXPECT_EQ(config_error([&] { Config::load_file(path); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(path); }),
             path.string() + ": unknown key 'num_env' (did you mean 'num_envs'?)");
 }
 
 TEST_F(ConfigFile, MissingOrUnreadableFile) {
   const fs::path missing = dir_ / "missing.json";
-  EXPECT_EQ(config_error([&] { Config::load_file(missing); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(missing); }),
             missing.string() + ": cannot read config file");
-  EXPECT_EQ(config_error([&] { Config::load_file(dir_); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(dir_); }),
             dir_.string() + ": cannot read config file");
 }
 
@@ -450,29 +441,29 @@ TEST_F(ConfigFile, InvalidJson) {
     nlohmann_message = e.what();
   }
   ASSERT_FALSE(nlohmann_message.empty());
-  EXPECT_EQ(config_error([&] { Config::load_file(path); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(path); }),
             path.string() + ": invalid JSON: " + nlohmann_message);
   const fs::path empty = write("empty.json", "");
   EXPECT_EQ(
-      config_error([&] { Config::load_file(empty); }).rfind(empty.string() + ": invalid JSON: ", 0),
+      testing::thrown_message<ConfigError>([&] { Config::load_file(empty); }).rfind(empty.string() + ": invalid JSON: ", 0),
       0u);
 }
 
 TEST_F(ConfigFile, TopLevelMustBeAnObject) {
   const fs::path path = write("list.json", "[1, 2]");
-  EXPECT_EQ(config_error([&] { Config::load_file(path); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(path); }),
             path.string() + ": top level must be a JSON object");
   EXPECT_EQ(from_json_error(json(42)), "exp.json: top level must be a JSON object");
 }
 
 TEST_F(ConfigFile, DuplicateKeysAreAnError) {
   const fs::path path = write("twice.json", R"({"num_envs": 8, "gamma": 0.9, "num_envs": 16})");
-  EXPECT_EQ(config_error([&] { Config::load_file(path); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(path); }),
             path.string() + ": key 'num_envs' appears twice");
   // The same name inside the reserved object is not a top-level duplicate.
   const fs::path nested =
       write("nested.json", R"({"lever": {"version": "0.1.0"}, "version_note": 1})");
-  EXPECT_EQ(config_error([&] { Config::load_file(nested); }),
+  EXPECT_EQ(testing::thrown_message<ConfigError>([&] { Config::load_file(nested); }),
             nested.string() + ": unknown key 'version_note' (see docs/CONFIG.md)");
   const fs::path ok = write("ok.json", R"({"lever": {"seed": 1}, "seed": 2})");
   EXPECT_EQ(Config::load_file(ok).i64("seed"), 2);

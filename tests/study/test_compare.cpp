@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_message.h"
 #include "lever/core/errors.h"
 #include "lever/study/compare.h"
 #include "lever/study/runs.h"
@@ -85,15 +86,6 @@ void expect_values(const std::vector<double>& actual, const std::vector<double>&
   }
 }
 
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
-}
-
 TEST(RunDiscovery, FindsNestedRunsSortedAndSkipsOtherDirectories) {
   ScratchDir dir;
   write_run(dir / "b" / "s2", config_of("nature", 10, 2), simple_log());
@@ -123,7 +115,7 @@ TEST(RunDiscovery, CorruptOrMissingFilesAreUsageErrorsNamingTheFile) {
   ScratchDir dir;
   write_run(dir / "bad_config", config_of("nature", 10, 1), simple_log());
   write_file(dir / "bad_config" / "config.json", "{\"env\": ");
-  std::string message = message_of([&] { find_runs(dir.path()); });
+  std::string message = testing::thrown_message<UsageError>([&] { find_runs(dir.path()); });
   EXPECT_NE(message.find((dir / "bad_config" / "config.json").string()), std::string::npos)
       << message;
   EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
@@ -131,17 +123,17 @@ TEST(RunDiscovery, CorruptOrMissingFilesAreUsageErrorsNamingTheFile) {
   fs::remove_all(dir / "bad_config");
   write_run(dir / "bad_log", config_of("nature", 10, 1), simple_log());
   write_file(dir / "bad_log" / "log.json", "[1, 2");
-  message = message_of([&] { find_runs(dir.path()); });
+  message = testing::thrown_message<UsageError>([&] { find_runs(dir.path()); });
   EXPECT_NE(message.find((dir / "bad_log" / "log.json").string()), std::string::npos) << message;
 
   write_file(dir / "bad_log" / "log.json", R"({"step": [1, 2], "test_mean_reward": [1]})");
-  message = message_of([&] { find_runs(dir.path()); });
+  message = testing::thrown_message<UsageError>([&] { find_runs(dir.path()); });
   EXPECT_NE(message.find("'test_mean_reward' is not a list as long as 'step'"), std::string::npos)
       << message;
 
-  message = message_of([&] { load_run(dir / "nowhere"); });
+  message = testing::thrown_message<UsageError>([&] { load_run(dir / "nowhere"); });
   EXPECT_NE(message.find("has no config.json"), std::string::npos) << message;
-  message = message_of([&] { find_runs(dir / "nowhere"); });
+  message = testing::thrown_message<UsageError>([&] { find_runs(dir / "nowhere"); });
   EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
 }
 
@@ -294,7 +286,7 @@ TEST(ComparisonPlot, UnknownMetricListsTheAvailableOnes) {
   write_run(dir / "s1", config_of("nature", 10, 1), simple_log(), json(),
             "step,charts/episodic_return\n100,1\n");
   const auto groups = group_runs(find_runs(dir.path()));
-  const std::string message = message_of([&] { comparison_plot(groups, "test_mean_rewrd", 0); });
+  const std::string message = testing::thrown_message<UsageError>([&] { comparison_plot(groups, "test_mean_rewrd", 0); });
   EXPECT_NE(message.find("unknown metric 'test_mean_rewrd'"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'test_mean_reward'"), std::string::npos) << message;
   EXPECT_NE(message.find("pi_loss, test_mean_reward, train_mean_reward, charts/episodic_return"),
@@ -405,7 +397,7 @@ TEST(Report, WritesTheReportAndItsPlotsWithRelativeLinks) {
   EXPECT_NE(md.find("](study_train_test.png)"), std::string::npos) << md;
   EXPECT_EQ(ScratchDir::count_entries(dir / "out"), 3);  // no temp files left
 
-  const std::string message = message_of([&] { write_report(dir / "out", dir / "x.md", 0); });
+  const std::string message = testing::thrown_message<UsageError>([&] { write_report(dir / "out", dir / "x.md", 0); });
   EXPECT_NE(message.find("no runs under"), std::string::npos) << message;
 }
 

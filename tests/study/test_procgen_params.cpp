@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/error_message.h"
 #include "lever/core/config.h"
 #include "lever/core/errors.h"
 #include "lever/study/procgen_params.h"
@@ -19,16 +20,6 @@ using nlohmann::json;
 using testing::ScratchDir;
 
 const fs::path kShippedFile = fs::path(LEVER_SOURCE_DIR) / "hyperparams/procgen/config.yml";
-
-// The message of the UsageError (ConfigError included) `action` throws.
-std::string usage_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "<no UsageError>";
-}
 
 // Every key train-procgen knows, none at its default, so each mapping shows.
 const char* const kFullSection = R"(m:
@@ -205,7 +196,7 @@ class ProcgenParamsErrors : public ProcgenParamsMapping {
  protected:
   std::string error_for(const std::string& body, const std::string& section = "m") {
     const fs::path file = write(body);
-    return usage_error([&] { load_procgen_params(file, section); });
+    return testing::thrown_message<UsageError>([&] { load_procgen_params(file, section); });
   }
 };
 
@@ -227,7 +218,7 @@ TEST_F(ProcgenParamsErrors, MissingSectionListsTheSections) {
 
 TEST_F(ProcgenParamsErrors, MissingFileIsNamed) {
   const fs::path missing = dir_ / "nope.yml";
-  EXPECT_EQ(usage_error([&] { load_procgen_params(missing, "easy"); }),
+  EXPECT_EQ(testing::thrown_message<UsageError>([&] { load_procgen_params(missing, "easy"); }),
             missing.string() + ": cannot read hyperparameter file (no such file)");
 }
 
@@ -331,21 +322,21 @@ TEST_F(TrainConfigPrecedence, SetOverridesAreCheckedTogether) {
 }
 
 TEST_F(TrainConfigPrecedence, ErrorsNameTheirSource) {
-  EXPECT_EQ(usage_error([&] {
+  EXPECT_EQ(testing::thrown_message<UsageError>([&] {
               resolve_train_config({kShippedFile, "easy", {{"--num_levels", "num_levels=-1"}}, {}});
             }),
             "--num_levels: key 'num_levels' must be ≥ 0, got -1");
-  EXPECT_NE(usage_error([&] {
+  EXPECT_NE(testing::thrown_message<UsageError>([&] {
               resolve_train_config({kShippedFile, "", {}, {}});
             })
                 .find("is a train-procgen hyperparameter file: pick a section with --param_name "
                       "(sections: easy, easy-200, hard, hard-500, baseline, cpu-small)"),
             std::string::npos);
-  EXPECT_NE(usage_error([&] { resolve_train_config({}); }).find("give a config file"),
+  EXPECT_NE(testing::thrown_message<UsageError>([&] { resolve_train_config({}); }).find("give a config file"),
             std::string::npos);
   const fs::path before = fs::current_path();
   fs::current_path(dir_.path());
-  const std::string missing = usage_error([&] { resolve_train_config({"", "easy", {}, {}}); });
+  const std::string missing = testing::thrown_message<UsageError>([&] { resolve_train_config({"", "easy", {}, {}}); });
   fs::current_path(before);
   EXPECT_EQ(missing.rfind("hyperparams/procgen/config.yml: no such file", 0), 0u) << missing;
 }

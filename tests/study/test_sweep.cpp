@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/error_message.h"
 #include "lever/core/errors.h"
 #include "lever/study/sweep.h"
 #include "support/scratch_dir.h"
@@ -21,15 +22,6 @@ using nlohmann::json;
 using testing::read_file;
 using testing::ScratchDir;
 using testing::write_file;
-
-std::string usage_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "<no UsageError>";
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -134,7 +126,7 @@ TEST_F(SweepTest, InvalidGridsAreRefusedBeforeAnythingRuns) {
   const auto error = [&](std::vector<std::string> grid, std::vector<std::string> sets = {}) {
     SweepRequest r = request({a}, std::move(grid));
     r.overrides = std::move(sets);
-    return usage_error([&] { plan_sweep(r); });
+    return testing::thrown_message<UsageError>([&] { plan_sweep(r); });
   };
   EXPECT_EQ(error({"lrr=0.1"}), "--grid: unknown key 'lrr' (did you mean 'lr'?)");
   EXPECT_EQ(error({"lr"}), "--grid: expected key=value1,value2,..., got 'lr'");
@@ -153,17 +145,17 @@ TEST_F(SweepTest, InvalidGridsAreRefusedBeforeAnythingRuns) {
 
 TEST_F(SweepTest, ConfigsAndRunDirectoriesMustBeDistinct) {
   const fs::path a = config("a");
-  EXPECT_EQ(usage_error([&] {
+  EXPECT_EQ(testing::thrown_message<UsageError>([&] {
               plan_sweep(request({a, a}));
             }),
             "sweep: config " + a.string() + " is given twice");
   fs::create_directories(dir_ / "other");
   write_file(dir_ / "other" / "a.json", R"({"env": "cartpole"})");
-  EXPECT_NE(usage_error([&] {
+  EXPECT_NE(testing::thrown_message<UsageError>([&] {
               plan_sweep(request({a, dir_ / "other" / "a.json"}));
             }).find("two runs would share the directory"),
             std::string::npos);
-  EXPECT_EQ(usage_error([&] { plan_sweep(request({dir_ / "missing.json"})); }),
+  EXPECT_EQ(testing::thrown_message<UsageError>([&] { plan_sweep(request({dir_ / "missing.json"})); }),
             (dir_ / "missing.json").string() + ": cannot read config file");
 }
 

@@ -121,6 +121,11 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& a
   return totals;
 }
 
+double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates) {
+  if (!anneal) return initial;
+  return initial * (1.0 - static_cast<double>(update - 1) / num_updates);
+}
+
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns) {
   const double var_returns = returns.var().item<double>();
   if (var_returns == 0.0) return kNaN;

@@ -68,6 +68,10 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& rollout, 
                               RewardNormalizer* normalizer, double gamma, double gae_lambda,
                               const torch::Device& device);
 
+// The learning rate of update (1-based): initial, or with anneal decayed linearly towards 0 over
+// the run as CleanRL does.
+double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates);
+
 // 1 - Var(returns - values) / Var(returns); NaN when the returns do not vary.
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);
 

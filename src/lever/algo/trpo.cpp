@@ -106,9 +106,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
 
   for (int64_t update = run.first_update(); update <= run.num_updates(); ++update) {
     const double lr =
-        hp.anneal_lr
-            ? hp.learning_rate * (1.0 - static_cast<double>(update - 1) / run.num_updates())
-            : hp.learning_rate;
+        annealed_learning_rate(hp.learning_rate, hp.anneal_lr, update, run.num_updates());
     value_optimizer.set_lr(lr);
 
     // 1. Collect a rollout of T steps from N envs with the current policy; GAE advantages.
