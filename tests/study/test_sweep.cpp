@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -228,6 +229,7 @@ class SweepRunner : public SweepTest {
                    times +
                    "\n"
                    "case \"$dir\" in *fail*) echo boom >&2; exit 3;; esac\n"
+                   "echo \"$OPENBLAS_NUM_THREADS\" > \"$dir/blas_threads\"\n"
                    "touch \"$dir/final.pt\"; echo '{}' > \"$dir/summary.json\"\n");
     fs::permissions(script, fs::perms::owner_all);
     return script;
@@ -326,13 +328,16 @@ TEST_F(SweepRunner, FinishedSkippedStartedResumedUncheckpointedRestarted) {
   EXPECT_NE(out_.str().find("[1/4] skip    a-lr_0.1-s1: finished"), std::string::npos);
 }
 
-TEST_F(SweepRunner, JobsRunThatManyAtOnce) {
+TEST_F(SweepRunner, JobsRunThatManyAtOnceWithOneBlasThreadEach) {
   const SweepPlan plan = plan_sweep(request({config("a")}, {"lr=0.1,0.2,0.3,0.4"}));
+  unsetenv("OPENBLAS_NUM_THREADS");
   const SweepResult result = run(plan, fake_lever(0.3), /*jobs=*/2);
+  unsetenv("OPENBLAS_NUM_THREADS");
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_EQ(result.max_running, 2);
   EXPECT_EQ(max_overlap(), 2);
   EXPECT_EQ(calls().size(), 4u);
+  for (const SweepRun& r : plan.runs) EXPECT_EQ(read_file(r.dir / "blas_threads"), "1\n");
 }
 
 TEST_F(SweepRunner, OneJobRunsOneAtATime) {
