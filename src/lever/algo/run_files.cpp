@@ -3,12 +3,11 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "lever/core/atomic_file.h"
 #include "lever/core/errors.h"
 #include "lever/core/machine.h"
+#include "lever/study/runs.h"
 #include "lever/viz/plot.h"
 
 namespace lever {
@@ -57,61 +56,19 @@ void MetricsLog::write(int64_t step, const std::vector<Scalar>& row) {
   tensorboard_.flush();
 }
 
-namespace {
-
-// One numeric column of metrics.csv (x = step), skipping NaN cells.
-void read_metric_column(const std::filesystem::path& csv, const std::string& column,
-                        std::vector<double>& steps, std::vector<double>& values) {
-  std::ifstream in(csv);
-  std::string line;
-  if (!std::getline(in, line)) return;
-  std::vector<std::string> header;
-  std::stringstream head(line);
-  for (std::string cell; std::getline(head, cell, ',');) header.push_back(cell);
-  int index = -1;
-  for (size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == column) index = static_cast<int>(i);
-  }
-  if (index < 0) return;
-  while (std::getline(in, line)) {
-    std::stringstream row(line);
-    std::vector<std::string> cells;
-    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
-    if (static_cast<int>(cells.size()) <= index) continue;
-    const double value = std::strtod(cells[index].c_str(), nullptr);
-    if (!std::isfinite(value)) continue;
-    steps.push_back(std::strtod(cells[0].c_str(), nullptr));
-    values.push_back(value);
-  }
-}
-
-std::vector<double> json_numbers(const nlohmann::json& list) {
-  std::vector<double> out;
-  for (const auto& v : list) out.push_back(v.is_number() ? v.get<double>() : NAN);
-  return out;
-}
-
-}  // namespace
-
 void write_reward_curve(const RunPaths& paths, const std::string& title) {
   PlotSpec spec;
   spec.title = title;
   spec.x_label = "env steps";
   spec.y_label = "episodic return";
-  Series training{"training episodes", {}, {}, {180, 180, 180}};
-  read_metric_column(paths.metrics(), "charts/episodic_return", training.x, training.y);
-  spec.series.push_back(training);
-  if (std::filesystem::exists(paths.study_log())) {
-    std::ifstream in(paths.study_log());
-    const auto log = nlohmann::json::parse(in, nullptr, false);
-    if (log.is_object() && log.contains("step")) {
-      const auto steps = json_numbers(log["step"]);
-      spec.series.push_back(
-          {"train levels (eval)", steps, json_numbers(log["train_mean_reward"]), series_color(0)});
-      spec.series.push_back(
-          {"test levels (eval)", steps, json_numbers(log["test_mean_reward"]), series_color(1)});
-    }
-  }
+  const RunRecord run = load_run(paths.dir);
+  const auto add = [&](const char* label, const char* metric, Color color) {
+    const Curve curve = run.finite_curve(metric);
+    spec.series.push_back({label, curve.steps, curve.values, color});
+  };
+  add("training episodes", "charts/episodic_return", {180, 180, 180});
+  add("train levels (eval)", "train_mean_reward", series_color(0));
+  add("test levels (eval)", "test_mean_reward", series_color(1));
   write_plot_png(paths.reward_curve(), spec);
 }
 

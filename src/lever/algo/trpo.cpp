@@ -126,7 +126,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
     const auto advantages = rollout.advantages.view({B}).to(device);
     batch.advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8);
     std::vector<torch::Tensor> old_logits;
-    double entropy_sum = 0.0;
+    torch::Tensor entropy_sum = torch::zeros({}, device);
     params.zero_grad();
     for (int64_t start = 0; start < B; start += hp.minibatch_size) {
       const int64_t n = std::min(hp.minibatch_size, B - start);
@@ -138,7 +138,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
       torch::NoGradGuard no_grad;
       old_logits.push_back(logits.detach());
       const auto log_probs = torch::log_softmax(logits, 1);
-      entropy_sum -= (log_probs.exp() * log_probs).sum().item<double>();
+      entropy_sum.sub_((log_probs.exp() * log_probs).sum());
     }
     batch.old_logits = torch::cat(old_logits);
     const torch::Tensor policy_gradient = params.grads().clone();
@@ -214,7 +214,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
 
     // 6. Log, evaluate when due, checkpoint.
     const double value_loss = minibatches > 0 ? sum_value_loss.item<double>() / minibatches : kNaN;
-    const double entropy = entropy_sum / B;
+    const double entropy = entropy_sum.item<double>() / B;
     const std::vector<Scalar> row = {
         {"charts/learning_rate", lr},
         {"losses/policy_loss", -search.surrogate},
