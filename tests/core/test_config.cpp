@@ -124,7 +124,8 @@ TEST(ConfigDefaults, AnEmptyObjectGivesTheDefaults) {
 TEST(ConfigSchema, EveryKeyIsDocumentedUniqueAndValidByDefault) {
   std::set<std::string> names;
   json defaults = json::object();
-  const std::set<std::string> sections = {"run", "env", "ppo", "trpo", "network", "eval"};
+  const std::set<std::string> sections = {"run",     "env",        "ppo", "trpo",
+                                           "network", "recurrence", "eval"};
   for (const ConfigKey& key : config_schema()) {
     EXPECT_TRUE(names.insert(key.name).second) << key.name;
     for (const std::string& alias : key.aliases) EXPECT_TRUE(names.insert(alias).second) << alias;

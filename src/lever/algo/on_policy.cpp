@@ -72,9 +72,40 @@ Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device&
   }
 }
 
+bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* normalizer,
+                     double reward_scale, double gamma, EpisodeTotals& totals) {
+  const int64_t n = r.num_envs;
+  const float* raw = envs.rewards().data_ptr<float>();
+  const uint8_t* term = envs.terminated().data_ptr<uint8_t>();
+  const uint8_t* trunc = envs.truncated().data_ptr<uint8_t>();
+  float* rewards = r.rewards.data_ptr<float>() + t * n;
+  if (normalizer) {
+    normalizer->normalize(rewards, raw, term, trunc, n, gamma);
+  } else {
+    std::copy(raw, raw + n, rewards);
+  }
+  if (reward_scale != 1.0) {
+    for (int64_t i = 0; i < n; ++i) rewards[i] = static_cast<float>(rewards[i] * reward_scale);
+  }
+  bool any_truncated = false;
+  float* term_out = r.terminated.data_ptr<float>() + t * n;
+  float* trunc_out = r.truncated.data_ptr<float>() + t * n;
+  for (int64_t i = 0; i < n; ++i) {
+    term_out[i] = term[i];
+    trunc_out[i] = trunc[i];
+    any_truncated |= trunc[i] != 0;
+  }
+  for (const auto& episode : envs.take_finished_episodes()) {
+    totals.return_sum += episode.episode_return;
+    totals.length_sum += static_cast<double>(episode.length);
+    ++totals.episodes;
+  }
+  return any_truncated;
+}
+
 EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& action_rng,
-                              RewardNormalizer* normalizer, double gamma, double gae_lambda,
-                              const torch::Device& device) {
+                              RewardNormalizer* normalizer, double reward_scale, double gamma,
+                              double gae_lambda, const torch::Device& device) {
   c10::InferenceMode inference;
   const int64_t n = r.num_envs;
   EpisodeTotals totals;
@@ -88,31 +119,9 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& a
     sample_actions(log_probs, action_rng, false, step_actions,
                    r.logprobs.data_ptr<float>() + t * n);
     envs.step(step_actions);
-
-    const float* raw = envs.rewards().data_ptr<float>();
-    const uint8_t* term = envs.terminated().data_ptr<uint8_t>();
-    const uint8_t* trunc = envs.truncated().data_ptr<uint8_t>();
-    float* rewards = r.rewards.data_ptr<float>() + t * n;
-    if (normalizer) {
-      normalizer->normalize(rewards, raw, term, trunc, n, gamma);
-    } else {
-      std::copy(raw, raw + n, rewards);
-    }
-    bool any_truncated = false;
-    float* term_out = r.terminated.data_ptr<float>() + t * n;
-    float* trunc_out = r.truncated.data_ptr<float>() + t * n;
-    for (int64_t i = 0; i < n; ++i) {
-      term_out[i] = term[i];
-      trunc_out[i] = trunc[i];
-      any_truncated |= trunc[i] != 0;
-    }
-    if (any_truncated) {  // bootstrap value of the episode's real last observation
+    if (record_env_step(envs, r, t, normalizer, reward_scale, gamma, totals)) {
+      // bootstrap value of the episode's real last observation
       r.final_values[t].copy_(net->values(network_input(envs.final_observations(), device)));
-    }
-    for (const auto& episode : envs.take_finished_episodes()) {
-      totals.return_sum += episode.episode_return;
-      totals.length_sum += static_cast<double>(episode.length);
-      ++totals.episodes;
     }
   }
   const auto last_values = net->values(network_input(envs.observations(), device)).to(torch::kCPU);
@@ -124,6 +133,45 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& a
 double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates) {
   if (!anneal) return initial;
   return initial * (1.0 - static_cast<double>(update - 1) / num_updates);
+}
+
+double PolynomialSchedule::at(int64_t update_from_zero) const {
+  if (decay_updates <= 0) return initial;
+  if (update_from_zero > decay_updates) return final;
+  const double remaining = 1.0 - static_cast<double>(update_from_zero) / decay_updates;
+  return (initial - final) * std::pow(remaining, power) + final;
+}
+
+PolynomialSchedule schedule_of(const Config& config, const std::string& name) {
+  PolynomialSchedule s;
+  s.initial = config.f64(name);
+  s.final = config.f64(name + "_final");
+  s.power = config.f64(name + "_power");
+  s.decay_updates = config.i64(name + "_decay_updates");
+  return s;
+}
+
+ScheduledValues scheduled_values(const Config& config, int64_t update, int64_t num_updates) {
+  ScheduledValues v;
+  const PolynomialSchedule lr = schedule_of(config, "learning_rate");
+  v.learning_rate = lr.decay_updates > 0 ? lr.at(update - 1)
+                                         : annealed_learning_rate(lr.initial,
+                                                                  config.flag("anneal_lr"),
+                                                                  update, num_updates);
+  v.ent_coef = schedule_of(config, "ent_coef").at(update - 1);
+  v.clip_coef = schedule_of(config, "clip_coef").at(update - 1);
+  return v;
+}
+
+FlatAdam make_optimizer(const Config& config, FlatParameters& params) {
+  const bool adamw = config.str("optimizer") == "adamw";
+  return FlatAdam(params, config.f64("learning_rate"), config.f64("adam_eps"), 0.9, 0.999,
+                  adamw ? config.f64("weight_decay") : 0.0);
+}
+
+int64_t minibatches_per_epoch(const Config& config) {
+  if (config.i64("num_minibatches") > 0) return config.i64("num_minibatches");
+  return config.i64("num_envs") * config.i64("num_steps") / config.i64("minibatch_size");
 }
 
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns) {
@@ -150,7 +198,8 @@ OnPolicyRun::OnPolicyRun(const Config& c, const RunPaths& run_paths,
       options_(options),
       total_steps_(c.i64("total_steps")),
       batch_size_(c.i64("num_envs") * c.i64("num_steps")),
-      num_updates_(std::max<int64_t>(1, total_steps_ / batch_size_)),
+      num_updates_(c.i64("num_updates") > 0 ? c.i64("num_updates")
+                                            : std::max<int64_t>(1, total_steps_ / batch_size_)),
       eval_every_(c.i64("eval_every")),
       // one_per_env: each eval env plays exactly one episode (evaluate() spreads episodes
       // evenly, so asking for as many episodes as envs gives one each).

@@ -64,13 +64,46 @@ struct EpisodeTotals {
 // Steps the envs num_steps times with the current policy (sampled actions), recording everything
 // an update needs, then computes GAE(λ) advantages and returns, bootstrapping truncated episodes
 // from their final observation and the rollout from the value after its last step.
+// Rewards are normalised (when normalizer is given), then multiplied by reward_scale.
 EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& rollout, Rng& action_rng,
-                              RewardNormalizer* normalizer, double gamma, double gae_lambda,
-                              const torch::Device& device);
+                              RewardNormalizer* normalizer, double reward_scale, double gamma,
+                              double gae_lambda, const torch::Device& device);
+
+// After envs.step at step t of a rollout: stores the training rewards (normalised and scaled),
+// the terminated and truncated flags, and adds finished episodes (unscaled returns) to totals.
+// Returns true when an env was truncated, so the caller can bootstrap from its final observation.
+bool record_env_step(VecEnv& envs, Rollout& rollout, int64_t t, RewardNormalizer* normalizer,
+                     double reward_scale, double gamma, EpisodeTotals& totals);
 
 // The learning rate of update (1-based): initial, or with anneal decayed linearly towards 0 over
 // the run as CleanRL does.
 double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates);
+
+// Polynomial decay from initial to final over decay_updates updates, as the recurrent PPO
+// reference schedules its learning rate, entropy weight and clip range: update u (counted from 0)
+// gets (initial − final)(1 − u/T)^power + final, and final once u > T. T = 0 keeps initial.
+struct PolynomialSchedule {
+  double initial = 0.0, final = 0.0, power = 1.0;
+  int64_t decay_updates = 0;
+  double at(int64_t update_from_zero) const;
+};
+// The schedule of key `name` (learning_rate, ent_coef or clip_coef) and its _final, _power and
+// _decay_updates keys.
+PolynomialSchedule schedule_of(const Config& config, const std::string& name);
+
+// The hyperparameters that may change from update to update, for update (1-based) of
+// num_updates: the learning rate (polynomial schedule, else anneal_lr), entropy weight and clip
+// range.
+struct ScheduledValues {
+  double learning_rate, ent_coef, clip_coef;
+};
+ScheduledValues scheduled_values(const Config& config, int64_t update, int64_t num_updates);
+
+// The optimiser a config asks for (Adam, or AdamW with weight_decay) over params.
+FlatAdam make_optimizer(const Config& config, FlatParameters& params);
+
+// num_minibatches when set, else the batch divided by minibatch_size.
+int64_t minibatches_per_epoch(const Config& config);
 
 // 1 - Var(returns - values) / Var(returns); NaN when the returns do not vary.
 double explained_variance(const torch::Tensor& values, const torch::Tensor& returns);

@@ -16,13 +16,14 @@ struct PpoHyperparameters {
   int64_t num_envs, num_steps, num_epochs, minibatch_size;
   double learning_rate, adam_eps, gamma, gae_lambda, max_grad_norm, target_kl;
   bool anneal_lr, normalize_reward;
+  double reward_scale;
   PpoLossSettings loss;
 
   explicit PpoHyperparameters(const Config& c)
       : num_envs(c.i64("num_envs")),
         num_steps(c.i64("num_steps")),
         num_epochs(c.i64("num_epochs")),
-        minibatch_size(c.i64("minibatch_size")),
+        minibatch_size(c.i64("num_envs") * c.i64("num_steps") / minibatches_per_epoch(c)),
         learning_rate(c.f64("learning_rate")),
         adam_eps(c.f64("adam_eps")),
         gamma(c.f64("gamma")),
@@ -30,7 +31,8 @@ struct PpoHyperparameters {
         max_grad_norm(c.f64("max_grad_norm")),
         target_kl(c.f64("target_kl")),
         anneal_lr(c.flag("anneal_lr")),
-        normalize_reward(c.flag("normalize_reward")) {
+        normalize_reward(c.flag("normalize_reward")),
+        reward_scale(c.f64("reward_scale")) {
     loss.clip_coef = c.f64("clip_coef");
     loss.clip_vloss = c.flag("clip_vloss");
     loss.norm_adv = c.flag("norm_adv");
@@ -47,7 +49,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
   ActorCritic& net = run.net;
   FlatParameters& params = run.params;
   const torch::Device device = run.device;
-  FlatAdam optimizer(params, hp.learning_rate, hp.adam_eps);
+  FlatAdam optimizer = make_optimizer(config, params);
   if (resume_from) OnPolicyRun::restore_adam(*resume_from, optimizer);
 
   const int64_t T = hp.num_steps, N = hp.num_envs;
@@ -57,15 +59,19 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
   auto order_tensor = torch::from_blob(order.data(), {T * N}, torch::kInt64);
 
   for (int64_t update = run.first_update(); update <= run.num_updates(); ++update) {
-    const double lr =
-        annealed_learning_rate(hp.learning_rate, hp.anneal_lr, update, run.num_updates());
+    const ScheduledValues scheduled = scheduled_values(config, update, run.num_updates());
+    const double lr = scheduled.learning_rate;
     optimizer.set_lr(lr);
+    PpoLossSettings loss_settings = hp.loss;
+    loss_settings.ent_coef = scheduled.ent_coef;
+    loss_settings.clip_coef = scheduled.clip_coef;
 
     // 1. Collect a rollout of T steps from N envs with the current policy; GAE advantages.
     const auto rollout_start = std::chrono::steady_clock::now();
     const EpisodeTotals episodes =
         collect_rollout(net, run.envs, rollout, run.action_rng,
-                        hp.normalize_reward ? &run.reward_normalizer : nullptr, hp.gamma,
+                        hp.normalize_reward ? &run.reward_normalizer : nullptr, hp.reward_scale,
+                        hp.gamma,
                         hp.gae_lambda, device);
     run.add_steps(T * N);
 
@@ -102,7 +108,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
                      s_logprobs.narrow(0, start, hp.minibatch_size),
                      s_values.narrow(0, start, hp.minibatch_size),
                      s_advantages.narrow(0, start, hp.minibatch_size),
-                     s_returns.narrow(0, start, hp.minibatch_size), hp.loss);
+                     s_returns.narrow(0, start, hp.minibatch_size), loss_settings);
         params.zero_grad();
         loss.loss.backward();
         grad_norm = params.clip_grad_norm(hp.max_grad_norm);
@@ -114,7 +120,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
           sum_entropy.add_(loss.entropy);
           epoch_kl.add_(loss.kl);
           sum_clipfrac.add_(
-              (loss.ratio - 1.0).abs().gt(hp.loss.clip_coef).to(torch::kFloat32).mean());
+              (loss.ratio - 1.0).abs().gt(loss_settings.clip_coef).to(torch::kFloat32).mean());
         }
         ++minibatches;
         ++epoch_minibatches;
@@ -134,6 +140,8 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
     const double entropy = sum_entropy.item<double>() / mb;
     const std::vector<Scalar> row = {
         {"charts/learning_rate", lr},
+        {"charts/ent_coef", loss_settings.ent_coef},
+        {"charts/clip_coef", loss_settings.clip_coef},
         {"losses/policy_loss", policy_loss},
         {"losses/value_loss", value_loss},
         {"losses/entropy", entropy},

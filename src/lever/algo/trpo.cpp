@@ -18,6 +18,7 @@ struct TrpoHyperparameters {
   int64_t num_envs, num_steps, value_epochs, minibatch_size;
   double learning_rate, adam_eps, gamma, gae_lambda, max_grad_norm;
   bool anneal_lr, normalize_reward;
+  double reward_scale;
   double max_kl, cg_damping, cg_residual_tol, line_search_shrink;
   int64_t cg_iters, line_search_steps, fisher_subsample;
 
@@ -25,7 +26,7 @@ struct TrpoHyperparameters {
       : num_envs(c.i64("num_envs")),
         num_steps(c.i64("num_steps")),
         value_epochs(c.i64("num_epochs")),
-        minibatch_size(c.i64("minibatch_size")),
+        minibatch_size(c.i64("num_envs") * c.i64("num_steps") / minibatches_per_epoch(c)),
         learning_rate(c.f64("learning_rate")),
         adam_eps(c.f64("adam_eps")),
         gamma(c.f64("gamma")),
@@ -33,6 +34,7 @@ struct TrpoHyperparameters {
         max_grad_norm(c.f64("max_grad_norm")),
         anneal_lr(c.flag("anneal_lr")),
         normalize_reward(c.flag("normalize_reward")),
+        reward_scale(c.f64("reward_scale")),
         max_kl(c.f64("max_kl")),
         cg_damping(c.f64("cg_damping")),
         cg_residual_tol(c.f64("cg_residual_tol")),
@@ -94,7 +96,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
   const torch::Device device = run.device;
   // Adam fits the value function only: its gradients are masked to the value-only parameters, so
   // the policy moves by the trust-region step alone.
-  FlatAdam value_optimizer(params, hp.learning_rate, hp.adam_eps);
+  FlatAdam value_optimizer = make_optimizer(config, params);
   if (resume_from) OnPolicyRun::restore_adam(*resume_from, value_optimizer);
   const torch::Tensor value_mask = net->value_only_mask();
 
@@ -105,15 +107,16 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
   auto order_tensor = torch::from_blob(order.data(), {B}, torch::kInt64);
 
   for (int64_t update = run.first_update(); update <= run.num_updates(); ++update) {
-    const double lr =
-        annealed_learning_rate(hp.learning_rate, hp.anneal_lr, update, run.num_updates());
+    const ScheduledValues scheduled = scheduled_values(config, update, run.num_updates());
+    const double lr = scheduled.learning_rate;
     value_optimizer.set_lr(lr);
 
     // 1. Collect a rollout of T steps from N envs with the current policy; GAE advantages.
     const auto rollout_start = std::chrono::steady_clock::now();
     const EpisodeTotals episodes =
         collect_rollout(net, run.envs, rollout, run.action_rng,
-                        hp.normalize_reward ? &run.reward_normalizer : nullptr, hp.gamma,
+                        hp.normalize_reward ? &run.reward_normalizer : nullptr, hp.reward_scale,
+                        hp.gamma,
                         hp.gae_lambda, device);
     run.add_steps(B);
     const auto update_start = std::chrono::steady_clock::now();

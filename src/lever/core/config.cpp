@@ -86,6 +86,7 @@ std::vector<ConfigKey> build_schema() {
           .doc("Free text kept with the run, for your own notes."),
 
       Key("env", "num_envs", Type::kInt, 8)
+          .aliases({"n_workers"})
           .range(1, 65536)
           .doc("Training envs stepped in parallel."),
       Key("env", "num_levels", Type::kInt, 0)
@@ -113,32 +114,75 @@ std::vector<ConfigKey> build_schema() {
       Key("env", "use_sequential_levels", Type::kBool, false)
           .doc("Procgen games: a completed level continues into the next (seed + 997) instead of "
                "ending the episode."),
+      Key("env", "minigrid_size", Type::kInt, 9)
+          .range(7, 101)
+          .doc("minigrid_memory: the grid's side (MiniGrid's MemoryS9 = 9, MemoryS17Random = "
+               "17); odd."),
+      Key("env", "minigrid_random_length", Type::kBool, false)
+          .doc("minigrid_memory: draw the corridor's length at random each episode (MiniGrid's "
+               "*Random variants)."),
 
       Key("ppo", "policy", Type::kString, "ppo")
-          .choices({"ppo", "trpo"})
-          .doc("Policy optimiser: ppo (clipped surrogate) or trpo (KL-constrained natural "
+          .choices({"ppo", "trpo", "recurrent_ppo"})
+          .doc("Policy optimiser: ppo (clipped surrogate), trpo (KL-constrained natural "
                "gradient step; its value function uses learning_rate, num_epochs and "
-               "minibatch_size)."),
+               "minibatch_size) or recurrent_ppo (PPO with a GRU/LSTM policy trained by "
+               "truncated back-propagation through time; see the recurrence section)."),
+      Key("ppo", "num_updates", Type::kInt, 0)
+          .aliases({"updates"})
+          .at_least(0)
+          .doc("Updates to train for; 0 = total_steps / (num_envs × num_steps). When set it "
+               "wins over total_steps."),
       Key("ppo", "num_steps", Type::kInt, 128)
+          .aliases({"worker_steps"})
           .range(1, 1000000)
           .doc("Rollout length per env; an update learns from num_envs × num_steps transitions."),
       Key("ppo", "num_epochs", Type::kInt, 4)
-          .aliases({"update_epochs"})
+          .aliases({"update_epochs", "epochs"})
           .range(1, 1000)
           .doc("Passes over each rollout per update."),
       Key("ppo", "minibatch_size", Type::kInt, 128)
           .aliases({"batch_size"})
           .at_least(1)
-          .doc("Transitions per gradient step; must divide num_envs × num_steps."),
+          .doc("Transitions per gradient step; must divide num_envs × num_steps. Ignored when "
+               "num_minibatches is set."),
+      Key("ppo", "num_minibatches", Type::kInt, 0)
+          .aliases({"n_mini_batch"})
+          .at_least(0)
+          .doc("Minibatches per epoch; 0 = num_envs × num_steps / minibatch_size. ppo and trpo "
+               "need it to divide num_envs × num_steps; recurrent_ppo splits its sequences "
+               "into this many minibatches."),
       Key("ppo", "learning_rate", Type::kFloat, 2.5e-4)
           .aliases({"lr"})
           .above_up_to(0, 1)
           .doc("Adam's learning rate; the starting value when anneal_lr is on."),
       Key("ppo", "anneal_lr", Type::kBool, true)
-          .doc("Decay the learning rate linearly to 0 over total_steps."),
+          .doc("Decay the learning rate linearly to 0 over total_steps (unless "
+               "learning_rate_decay_updates sets a polynomial schedule)."),
+      Key("ppo", "learning_rate_final", Type::kFloat, 0.0)
+          .range(0, 1)
+          .doc("Polynomial schedule: the learning rate after learning_rate_decay_updates "
+               "updates. Update u (from 0) uses (initial − final)(1 − u/T)^power + final, and "
+               "final once u > T."),
+      Key("ppo", "learning_rate_power", Type::kFloat, 1.0)
+          .above(0)
+          .doc("Polynomial schedule: the power of the learning rate's decay."),
+      Key("ppo", "learning_rate_decay_updates", Type::kInt, 0)
+          .at_least(0)
+          .doc("Polynomial schedule: T, the updates over which the learning rate decays from "
+               "learning_rate to learning_rate_final; 0 = no polynomial schedule."),
+      Key("ppo", "optimizer", Type::kString, "adam")
+          .choices({"adam", "adamw"})
+          .doc("adam, or adamw (decoupled weight decay, as PyTorch's AdamW; the recurrent PPO "
+               "reference uses it)."),
+      Key("ppo", "weight_decay", Type::kFloat, 0.01)
+          .range(0, 1)
+          .doc("AdamW's decoupled weight decay (PyTorch's default 0.01); only with optimizer "
+               "adamw."),
       Key("ppo", "adam_eps", Type::kFloat, 1e-5).above_up_to(0, 1).doc("Adam's epsilon."),
       Key("ppo", "gamma", Type::kFloat, 0.99).range(0, 1).doc("Discount factor."),
       Key("ppo", "gae_lambda", Type::kFloat, 0.95)
+          .aliases({"lamda"})
           .range(0, 1)
           .doc("λ of generalised advantage estimation."),
       Key("ppo", "clip_coef", Type::kFloat, 0.2)
@@ -146,17 +190,37 @@ std::vector<ConfigKey> build_schema() {
           .above(0)
           .doc("PPO's clip range ε for the probability ratio, and for the value loss when "
                "clip_vloss is on."),
+      Key("ppo", "clip_coef_final", Type::kFloat, 0.2)
+          .above(0)
+          .doc("Polynomial schedule: the clip range after clip_coef_decay_updates updates."),
+      Key("ppo", "clip_coef_power", Type::kFloat, 1.0)
+          .above(0)
+          .doc("Polynomial schedule: the power of the clip range's decay."),
+      Key("ppo", "clip_coef_decay_updates", Type::kInt, 0)
+          .at_least(0)
+          .doc("Polynomial schedule: updates over which clip_coef decays to clip_coef_final; 0 "
+               "= constant."),
       Key("ppo", "clip_vloss", Type::kBool, true)
           .doc("Clip the value loss around the rollout's value predictions, as CleanRL."),
       Key("ppo", "norm_adv", Type::kBool, true).doc("Normalise advantages within each minibatch."),
       Key("ppo", "ent_coef", Type::kFloat, 0.01)
           .aliases({"entropy_coef"})
           .at_least(0)
-          .doc("Weight of the entropy bonus."),
+          .doc("Weight of the entropy bonus (the recurrent PPO reference's β)."),
+      Key("ppo", "ent_coef_final", Type::kFloat, 0.0)
+          .at_least(0)
+          .doc("Polynomial schedule: the entropy weight after ent_coef_decay_updates updates."),
+      Key("ppo", "ent_coef_power", Type::kFloat, 1.0)
+          .above(0)
+          .doc("Polynomial schedule: the power of the entropy weight's decay."),
+      Key("ppo", "ent_coef_decay_updates", Type::kInt, 0)
+          .at_least(0)
+          .doc("Polynomial schedule: updates over which ent_coef decays to ent_coef_final; 0 = "
+               "constant."),
       Key("ppo", "vf_coef", Type::kFloat, 0.5)
           .aliases({"value_coef"})
           .at_least(0)
-          .doc("Weight of the value loss."),
+          .doc("Weight of the value loss, which is ½ × the (clipped) squared error as in CleanRL."),
       Key("ppo", "max_grad_norm", Type::kFloat, 0.5)
           .aliases({"grad_eps"})
           .at_least(0)
@@ -170,6 +234,10 @@ std::vector<ConfigKey> build_schema() {
                "study; 0 = no penalty."),
       Key("ppo", "normalize_reward", Type::kBool, false)
           .doc("Divide rewards by the running std of the discounted return, as train-procgen."),
+      Key("ppo", "reward_scale", Type::kFloat, 1.0)
+          .above(0)
+          .doc("Multiply training rewards by this before the update (the recurrent PPO "
+               "reference divides CartPole's by 100); returns are logged unscaled."),
 
       Key("trpo", "max_kl", Type::kFloat, 0.01)
           .above_up_to(0, 10)
@@ -212,8 +280,28 @@ std::vector<ConfigKey> build_schema() {
           .doc("false = separate actor and critic MLPs, as CleanRL; true = one trunk with two "
                "heads."),
       Key("network", "feature_dim", Type::kInt, 256)
+          .range(0, 65536)
+          .doc("Output width of the pixel encoders' dense layer; 0 = no dense layer (the "
+               "flattened conv output, as the recurrent PPO reference feeds its recurrent "
+               "layer). The MLP's widths are hidden_sizes."),
+      Key("network", "hidden_layer_size", Type::kInt, 128)
           .range(1, 65536)
-          .doc("Output width of the pixel encoders; the MLP's widths are hidden_sizes."),
+          .doc("recurrent_ppo: width of the hidden layer after the recurrent layer and of each "
+               "head's hidden layer."),
+
+      Key("recurrence", "layer_type", Type::kString, "gru")
+          .choices({"gru", "lstm"})
+          .doc("recurrent_ppo: the recurrent layer."),
+      Key("recurrence", "hidden_state_size", Type::kInt, 64)
+          .range(1, 65536)
+          .doc("recurrent_ppo: width of the recurrent layer's hidden (and cell) state."),
+      Key("recurrence", "sequence_length", Type::kInt, 8)
+          .range(-1, 1000000)
+          .doc("recurrent_ppo: steps per training sequence (truncated BPTT); ≤ 0 = whole "
+               "episodes."),
+      Key("recurrence", "reset_hidden_state", Type::kBool, true)
+          .doc("recurrent_ppo: zero the hidden state when an episode starts; false carries it "
+               "across episodes."),
 
       Key("eval", "eval_every", Type::kInt, 10)
           .at_least(0)
@@ -243,6 +331,7 @@ const SectionInfo kSections[] = {
     {"ppo", "The policy update: PPO's, and the keys TRPO shares with it."},
     {"trpo", "TRPO's natural-gradient step (policy trpo)."},
     {"network", "The actor-critic network."},
+    {"recurrence", "The recurrent layer of policy recurrent_ppo, trained by truncated BPTT."},
     {"eval", "Evaluation of the policy during and after training."},
 };
 
@@ -547,22 +636,40 @@ void Config::apply(const std::string& name, const json& value, const std::string
 }
 
 void Config::check_cross_key() const {
-  const int64_t minibatch = values_.at("minibatch_size").get<int64_t>();
+  const auto& index = schema_index().canonical;
+  // Blame whichever source changed one of the keys last.
+  const auto blame = [&](std::initializer_list<const char*> names) {
+    std::string source = "defaults";
+    int latest = -1;
+    for (const char* name : names) {
+      const size_t i = index.at(name);
+      if (set_order_[i] > latest) {
+        latest = set_order_[i];
+        source = sources_[i];
+      }
+    }
+    return source;
+  };
+  if (values_.at("minigrid_size").get<int64_t>() % 2 == 0) {
+    throw ConfigError(blame({"minigrid_size"}) + ": key 'minigrid_size' must be odd, got " +
+                      std::to_string(values_.at("minigrid_size").get<int64_t>()));
+  }
   const int64_t batch =
       values_.at("num_envs").get<int64_t>() * values_.at("num_steps").get<int64_t>();
-  if (batch % minibatch == 0) return;
-  // Blame whichever source changed one of the three keys last.
-  const auto& index = schema_index().canonical;
-  std::string source = "defaults";
-  int latest = -1;
-  for (const char* name : {"minibatch_size", "num_envs", "num_steps"}) {
-    const size_t i = index.at(name);
-    if (set_order_[i] > latest) {
-      latest = set_order_[i];
-      source = sources_[i];
+  const int64_t minibatches = values_.at("num_minibatches").get<int64_t>();
+  if (minibatches > 0) {
+    // recurrent_ppo splits sequences, not transitions, so any count works for it.
+    if (values_.at("policy").get<std::string>() == "recurrent_ppo" || batch % minibatches == 0) {
+      return;
     }
+    throw ConfigError(blame({"num_minibatches", "num_envs", "num_steps", "policy"}) +
+                      ": key 'num_minibatches' (" + std::to_string(minibatches) +
+                      ") must divide num_envs × num_steps (= " + std::to_string(batch) + ")");
   }
-  throw ConfigError(source + ": key 'minibatch_size' (" + std::to_string(minibatch) +
+  const int64_t minibatch = values_.at("minibatch_size").get<int64_t>();
+  if (batch % minibatch == 0) return;
+  throw ConfigError(blame({"minibatch_size", "num_envs", "num_steps"}) +
+                    ": key 'minibatch_size' (" + std::to_string(minibatch) +
                     ") must divide num_envs × num_steps (= " + std::to_string(batch) + ")");
 }
 

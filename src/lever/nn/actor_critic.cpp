@@ -26,7 +26,7 @@ ActorCriticImpl::ActorCriticImpl(const ActorCriticOptions& options)
     }
     options_.hidden_sizes.clear();
     trunks_ = 1;
-    in = options.feature_dim;
+    in = nature_ ? nature_->output_size() : impala_->output_size();
   }
   TORCH_CHECK(options.encoder != EncoderKind::kMlp || !options.hidden_sizes.empty(),
               "the MLP needs at least one hidden layer");

@@ -44,10 +44,14 @@ NatureCnnImpl::NatureCnnImpl(int64_t channels, int64_t height, int64_t width,
   const int64_t w = conv_out(conv_out(conv_out(width, 8, 4), 4, 2), 3, 1);
   TORCH_CHECK(h > 0 && w > 0, "Nature CNN needs images of at least 36x36, got ", height, "x", width);
   flat_size_ = 64 * h * w;
-  fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
-  for (auto* layer : {static_cast<torch::nn::Module*>(conv1_.get()), static_cast<torch::nn::Module*>(conv2_.get()),
-                      static_cast<torch::nn::Module*>(conv3_.get()), static_cast<torch::nn::Module*>(fc_.get())}) {
+  for (auto* layer : {static_cast<torch::nn::Module*>(conv1_.get()),
+                      static_cast<torch::nn::Module*>(conv2_.get()),
+                      static_cast<torch::nn::Module*>(conv3_.get())}) {
     orthogonal(*layer, std::sqrt(2.0));
+  }
+  if (feature_dim > 0) {
+    fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
+    orthogonal(*fc_, std::sqrt(2.0));
   }
 }
 
@@ -55,6 +59,7 @@ torch::Tensor NatureCnnImpl::forward(const torch::Tensor& images) {
   auto x = torch::relu(conv1_->forward(images));
   x = torch::relu(conv2_->forward(x));
   x = torch::relu(conv3_->forward(x));
+  if (!fc_) return x.flatten(1);
   return torch::relu(fc_->forward(x.flatten(1)));
 }
 
@@ -80,8 +85,10 @@ ImpalaCnnImpl::ImpalaCnnImpl(int64_t channels, int64_t height, int64_t width,
     w = conv_out(w, 3, 2, 1);
   }
   flat_size_ = in * h * w;
-  fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
-  xavier(*fc_);
+  if (feature_dim > 0) {
+    fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
+    xavier(*fc_);
+  }
 }
 
 torch::Tensor ImpalaCnnImpl::forward(const torch::Tensor& images) {
@@ -92,7 +99,8 @@ torch::Tensor ImpalaCnnImpl::forward(const torch::Tensor& images) {
     x = x + s.res1b->forward(torch::relu(s.res1a->forward(torch::relu(x))));
     x = x + s.res2b->forward(torch::relu(s.res2a->forward(torch::relu(x))));
   }
-  return torch::relu(fc_->forward(torch::relu(x.flatten(1))));
+  x = torch::relu(x.flatten(1));
+  return fc_ ? torch::relu(fc_->forward(x)) : x;
 }
 
 }  // namespace lever

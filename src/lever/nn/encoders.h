@@ -1,4 +1,5 @@
-// Pixel encoders: image [B, C, H, W] float in [0, 1] -> features [B, feature_dim] (after ReLU).
+// Pixel encoders: image [B, C, H, W] float in [0, 1] -> features [B, output_size()] (after ReLU).
+// feature_dim 0 leaves out the dense layer: the features are then the flattened conv output.
 #pragma once
 #include <torch/torch.h>
 #include <vector>
@@ -12,6 +13,7 @@ class NatureCnnImpl : public torch::nn::Module {
   NatureCnnImpl(int64_t channels, int64_t height, int64_t width, int64_t feature_dim);
   torch::Tensor forward(const torch::Tensor& images);
   int64_t flat_size() const { return flat_size_; }
+  int64_t output_size() const { return fc_ ? fc_->options.out_features() : flat_size_; }
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
@@ -29,6 +31,7 @@ class ImpalaCnnImpl : public torch::nn::Module {
                 const std::vector<int64_t>& depths, int64_t feature_dim);
   torch::Tensor forward(const torch::Tensor& images);
   int64_t flat_size() const { return flat_size_; }
+  int64_t output_size() const { return fc_ ? fc_->options.out_features() : flat_size_; }
 
  private:
   struct Stack {
