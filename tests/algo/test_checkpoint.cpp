@@ -117,7 +117,8 @@ TEST(Checkpoint, RestoredPolicyGivesIdenticalLogitsAndValues) {
   LoadedPolicy policy = load_policy(dir / "policy.pt", "cpu");
   EXPECT_EQ(policy.config.resolved(), config.resolved());
   EXPECT_EQ(policy.device, torch::Device(torch::kCPU));
-  const PolicyOutput restored = policy.net->forward(obs);
+  RecurrentState no_state;
+  const PolicyOutput restored = policy.net->step(obs, no_state);
   ASSERT_EQ(restored.logits.sizes(), (std::vector<int64_t>{4, 2}));
   ASSERT_EQ(restored.values.sizes(), (std::vector<int64_t>{4}));
   EXPECT_TRUE(torch::equal(restored.logits, expected.logits));

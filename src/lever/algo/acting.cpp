@@ -57,7 +57,11 @@ EvalStats summarize_returns(const std::vector<double>& returns) {
   return stats;
 }
 
-EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
+torch::Tensor episodes_ended(VecEnv& envs, const torch::Device& device) {
+  return torch::logical_or(envs.terminated(), envs.truncated()).to(device);
+}
+
+EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
                    const torch::Device& device) {
   c10::InferenceMode inference;
   const int n = envs.num_envs();
@@ -69,11 +73,13 @@ EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool determ
   std::vector<float> logprobs(n);
   envs.reset();
   envs.take_finished_episodes();
+  RecurrentState state = policy.initial_state(n);
   while (static_cast<int64_t>(returns.size()) < episodes) {
-    const auto out = net->forward(network_input(envs.observations(), device));
+    const auto out = policy.step(network_input(envs.observations(), device), state);
     const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
     sample_actions(log_probs, rng, deterministic, actions.data_ptr<int64_t>(), logprobs.data());
     envs.step(actions);
+    if (!state.empty()) policy.end_episodes(state, episodes_ended(envs, device));
     for (const auto& episode : envs.take_finished_episodes()) {
       if (done[episode.env_index] < target[episode.env_index]) {
         ++done[episode.env_index];

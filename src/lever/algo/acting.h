@@ -4,7 +4,7 @@
 
 #include "lever/core/rng.h"
 #include "lever/env/vec_env.h"
-#include "lever/nn/actor_critic.h"
+#include "lever/nn/policy.h"
 
 namespace lever {
 
@@ -17,6 +17,9 @@ torch::Tensor network_input(const torch::Tensor& observations, const torch::Devi
 void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
                     float* action_logprobs);
 
+// Bool [N] on device: true where the last envs.step ended an episode (terminated or truncated).
+torch::Tensor episodes_ended(VecEnv& envs, const torch::Device& device);
+
 struct EvalStats {
   double mean = 0.0, min = 0.0, max = 0.0, var = 0.0;  // var: population variance
   std::vector<double> returns;
@@ -24,8 +27,9 @@ struct EvalStats {
 };
 
 // Plays full episodes on envs (reset first) until `episodes` have finished, spread evenly over the
-// envs so short episodes are not over-represented (as SB3's evaluate_policy).
-EvalStats evaluate(ActorCritic& net, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
+// envs so short episodes are not over-represented (as SB3's evaluate_policy). Recurrent policies
+// start from their initial state and carry or reset it between episodes as in training.
+EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool deterministic, Rng& rng,
                    const torch::Device& device);
 
 EvalStats summarize_returns(const std::vector<double>& returns);

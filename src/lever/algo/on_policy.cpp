@@ -24,13 +24,6 @@ torch::Device prepare_torch(const Config& config, const EnvSpec& spec) {
   return resolve_device(config.str("device"), spec.obs_type == ObsType::kU8Image);
 }
 
-ActorCritic network_on(const Config& config, const EnvSpec& spec, const torch::Device& device) {
-  ActorCritic net = make_actor_critic(config, spec);
-  net->to(device);
-  net->flatten();  // after the move, so the flat buffers live on the device
-  return net;
-}
-
 uint64_t seed_of(const Config& config) { return static_cast<uint64_t>(config.i64("seed")); }
 
 }  // namespace
@@ -190,8 +183,10 @@ OnPolicyRun::OnPolicyRun(const Config& c, const RunPaths& run_paths,
       paths(run_paths),
       envs(vec_env_options(c, c.i64("num_envs"), seed_of(c))),
       device(prepare_torch(c, envs.spec())),
-      net(network_on(c, envs.spec(), device)),
-      params(net->flat()),
+      policy(make_policy(c, envs.spec(), device)),
+      params(policy->flat()),
+      net(std::dynamic_pointer_cast<ActorCriticImpl>(policy)),
+      recurrent_net(std::dynamic_pointer_cast<RecurrentActorCriticImpl>(policy)),
       action_rng(seed_of(c) * 3 + 1),
       shuffle_rng(seed_of(c) * 3 + 2),
       eval_rng(seed_of(c) * 3 + 3),
@@ -304,9 +299,9 @@ bool OnPolicyRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   double train_mean = kNaN, test_mean = kNaN;
   if (last_update || (eval_every_ > 0 && update % eval_every_ == 0)) {
     const EvalStats train_eval =
-        evaluate(net, train_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
+        evaluate(*policy, train_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
     const EvalStats test_eval =
-        evaluate(net, test_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
+        evaluate(*policy, test_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
     train_mean = train_eval.mean;
     test_mean = test_eval.mean;
     latest_eval_return_ = test_eval.mean;
@@ -418,16 +413,57 @@ torch::Device resolve_device(const std::string& device, bool image_observations)
                                                            : torch::Device(torch::kCPU);
 }
 
-ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
-  ActorCriticOptions o;
+namespace {
+
+EncoderKind encoder_for(const Config& config, const EnvSpec& spec) {
   const std::string encoder = config.str("encoder");
-  o.encoder = encoder == "nature" ? EncoderKind::kNature
-              : encoder == "impala" ? EncoderKind::kImpala
-                                    : EncoderKind::kMlp;
-  if (o.encoder != EncoderKind::kMlp && spec.obs_type != ObsType::kU8Image) {
+  const EncoderKind kind = encoder == "nature"   ? EncoderKind::kNature
+                           : encoder == "impala" ? EncoderKind::kImpala
+                                                 : EncoderKind::kMlp;
+  if (kind != EncoderKind::kMlp && spec.obs_type != ObsType::kU8Image) {
     throw UsageError("encoder '" + encoder + "' reads images, but env '" + spec.id +
                      "' observes vectors; use encoder mlp");
   }
+  return kind;
+}
+
+}  // namespace
+
+RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec) {
+  RecurrentActorCriticOptions o;
+  o.encoder = encoder_for(config, spec);
+  if (o.encoder == EncoderKind::kMlp && spec.obs_type == ObsType::kU8Image) {
+    throw UsageError("env '" + spec.id +
+                     "' observes images: recurrent_ppo needs encoder nature or impala");
+  }
+  o.obs_dim = spec.obs_elements();
+  o.image_shape = spec.obs_shape;
+  o.feature_dim = config.i64("feature_dim");
+  o.impala_channels = config.int_list("impala_channels");
+  o.lstm = config.str("layer_type") == "lstm";
+  o.hidden_state_size = config.i64("hidden_state_size");
+  o.hidden_layer_size = config.i64("hidden_layer_size");
+  o.num_actions = spec.num_actions;
+  o.reset_hidden_state = config.flag("reset_hidden_state");
+  return RecurrentActorCritic(o);
+}
+
+std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
+                                    const torch::Device& device) {
+  std::shared_ptr<Policy> policy;
+  if (config.str("policy") == "recurrent_ppo") {
+    policy = make_recurrent_actor_critic(config, spec).ptr();
+  } else {
+    policy = make_actor_critic(config, spec).ptr();
+  }
+  policy->module().to(device);
+  policy->flatten();  // after the move, so the flat buffers live on the device
+  return policy;
+}
+
+ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
+  ActorCriticOptions o;
+  o.encoder = encoder_for(config, spec);
   o.obs_dim = spec.obs_elements();
   o.image_shape = spec.obs_shape;
   o.feature_dim = config.i64("feature_dim");

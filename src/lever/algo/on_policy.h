@@ -19,6 +19,8 @@
 #include "lever/log/progress.h"
 #include "lever/nn/actor_critic.h"
 #include "lever/nn/flat_params.h"
+#include "lever/nn/policy.h"
+#include "lever/nn/recurrent_actor_critic.h"
 
 namespace lever {
 
@@ -32,6 +34,10 @@ torch::Device resolve_device(const std::string& device, bool image_observations)
 
 // The network a config describes, for an env's observation and action spaces.
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec);
+RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec);
+// Whichever of the two the config's policy needs, on device with its parameters flattened.
+std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
+                                    const torch::Device& device);
 
 // Running variance of the discounted return, to scale rewards as train-procgen (and Gym's
 // NormalizeReward) do.
@@ -149,8 +155,12 @@ class OnPolicyRun {
   const RunPaths paths;
   VecEnv envs;
   const torch::Device device;
-  ActorCritic net;
+  std::shared_ptr<Policy> policy;  // the network, whichever kind the config asks for
   FlatParameters& params;
+  // The same network by its type: net for ppo and trpo, recurrent_net for recurrent_ppo (the
+  // other is empty).
+  ActorCritic net;
+  RecurrentActorCritic recurrent_net;
   Rng action_rng, shuffle_rng, eval_rng;
   RewardNormalizer reward_normalizer;
 

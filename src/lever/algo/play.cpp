@@ -11,12 +11,10 @@ namespace lever {
 
 LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::string& device) {
   TrainingState state = load_checkpoint(checkpoint);
-  LoadedPolicy policy{Config::from_json(state.config, checkpoint.string())};
+  LoadedPolicy policy{Config::from_json(state.config, checkpoint.string()), nullptr};
   const EnvSpec spec = make_env(policy.config.str("env"))->spec();
   policy.device = resolve_device(device, spec.obs_type == ObsType::kU8Image);
-  policy.net = make_actor_critic(policy.config, spec);
-  policy.net->to(policy.device);
-  policy.net->flatten();
+  policy.net = make_policy(policy.config, spec, policy.device);
   if (state.params.numel() != policy.net->flat().numel()) {
     throw CheckpointError(checkpoint.string() + ": parameter count does not match its config");
   }
@@ -31,11 +29,11 @@ EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const Eva
   if (request.test_levels) options = test_level_options(options);
   VecEnv envs(options);
   Rng rng(request.seed * 3 + 3);
-  return evaluate(policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
+  return evaluate(*policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
 }
 
 PlayResult play_episode(const PlayRequest& request) {
-  LoadedPolicy policy{Config::defaults()};
+  LoadedPolicy policy{Config::defaults(), nullptr};
   std::string env_id = request.env_id;
   if (!request.policy.empty()) {
     policy = load_policy(request.policy, "auto");
@@ -56,9 +54,10 @@ PlayResult play_episode(const PlayRequest& request) {
   int64_t action = 0;
   float logprob = 0.0f;
   c10::InferenceMode inference;
+  RecurrentState state = policy.net ? policy.net->initial_state(1) : RecurrentState{};
   for (int64_t t = 0; t < request.max_steps; ++t) {
     if (policy.net) {
-      const auto out = policy.net->forward(network_input(envs.observations(), policy.device));
+      const auto out = policy.net->step(network_input(envs.observations(), policy.device), state);
       const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
       sample_actions(log_probs, rng, request.deterministic, &action, &logprob);
     } else {

@@ -12,7 +12,7 @@ namespace lever {
 // A trained policy restored from a checkpoint, with the config it was trained with.
 struct LoadedPolicy {
   Config config;
-  ActorCritic net{nullptr};
+  std::shared_ptr<Policy> net;  // feed-forward or recurrent
   torch::Device device{torch::kCPU};
 };
 LoadedPolicy load_policy(const std::filesystem::path& checkpoint, const std::string& device);

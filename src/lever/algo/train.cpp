@@ -1,6 +1,7 @@
 #include "lever/algo/train.h"
 
 #include "lever/algo/ppo.h"
+#include "lever/algo/recurrent_ppo.h"
 #include "lever/algo/run_files.h"
 #include "lever/algo/trpo.h"
 #include "lever/core/atomic_file.h"
@@ -13,6 +14,9 @@ namespace {
 TrainResult run(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
                 const TrainOptions& options) {
   if (config.str("policy") == "trpo") return run_trpo(config, paths, resume_from, options);
+  if (config.str("policy") == "recurrent_ppo") {
+    return run_recurrent_ppo(config, paths, resume_from, options);
+  }
   return run_ppo(config, paths, resume_from, options);
 }
 

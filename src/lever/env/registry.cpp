@@ -3,6 +3,9 @@
 #include "lever/core/errors.h"
 #include "lever/core/text.h"
 #include "lever/env/classic/cartpole.h"
+#include "lever/env/classic/cartpole_masked.h"
+#include "lever/env/classic/poc_memory.h"
+#include "lever/env/grid/minigrid_memory.h"
 #include "lever/env/procgen/games.h"
 
 namespace lever {
@@ -10,6 +13,9 @@ namespace lever {
 const std::vector<EnvInfo>& env_registry() {
   static const std::vector<EnvInfo> registry = {
       cartpole_info(),
+      cartpole_masked_info(),
+      poc_memory_info(),
+      minigrid_memory_info(),
       procgen::bigfish_info(),
       procgen::coinrun_info(),
       procgen::bossfight_info(),

@@ -11,6 +11,7 @@
 
 #include "lever/nn/encoders.h"
 #include "lever/nn/flat_params.h"
+#include "lever/nn/policy.h"
 
 namespace lever {
 
@@ -28,12 +29,7 @@ struct ActorCriticOptions {
   bool shared = false;  // one trunk for both heads
 };
 
-struct PolicyOutput {
-  torch::Tensor logits;  // [B, A], pre-softmax
-  torch::Tensor values;  // [B]
-};
-
-class ActorCriticImpl : public torch::nn::Module {
+class ActorCriticImpl : public torch::nn::Module, public Policy {
  public:
   explicit ActorCriticImpl(const ActorCriticOptions& options);
 
@@ -41,6 +37,8 @@ class ActorCriticImpl : public torch::nn::Module {
   // uint8 [B, H, W, C] images and scale them to [0, 1] themselves.
   PolicyOutput forward(const torch::Tensor& obs);
   torch::Tensor values(const torch::Tensor& obs) { return forward(obs).values; }
+  PolicyOutput step(const torch::Tensor& obs, RecurrentState&) override { return forward(obs); }
+  torch::nn::Module& module() override { return *this; }
 
   // True when both heads read one feature vector (a pixel encoder, or shared_network): then the
   // value head alone is value-only, and the value can be refitted from features computed once.
@@ -51,8 +49,8 @@ class ActorCriticImpl : public torch::nn::Module {
 
   const ActorCriticOptions& options() const { return options_; }
   // All parameters as views of one buffer; call after moving the module to its device.
-  FlatParameters& flatten();
-  FlatParameters& flat() { return flat_; }
+  FlatParameters& flatten() override;
+  FlatParameters& flat() override { return flat_; }
   // 1 at the flat parameters only the value depends on (value head, critic trunk), 0 at those
   // the policy depends on. Algorithms that train the value function apart from the policy (TRPO)
   // multiply gradients by it, so fitting values cannot move the policy.
