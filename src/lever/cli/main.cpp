@@ -26,7 +26,7 @@ std::string default_run_name(const std::string& config_path, const std::string& 
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
-  const bool procgen_section = config_path.empty() || is_yaml_path(config_path);
+  const bool procgen_section = config_path.empty() || is_procgen_params_file(config_path);
   const std::string base = procgen_section ? config.str("env") + "-" + param_name
                                            : std::filesystem::path(config_path).stem().string();
   return base + "-" + stamp;
@@ -107,14 +107,16 @@ int run(int argc, char** argv) {
 
   // train
   auto* train = app.add_subcommand(
-      "train", "Train an agent from an experiment config (JSON) or a train-procgen YAML section");
+      "train",
+      "Train an agent from an experiment config (JSON or YAML) or a train-procgen YAML section");
   std::string config_path, name, run_dir_option, device;
   std::vector<std::string> overrides;
   int64_t seed = -1;
   bool quiet = false, overwrite = false;
   train->add_option("config", config_path,
-                    "Experiment file: JSON (docs/CONFIG.md), or train-procgen YAML with "
-                    "--param_name (docs/TRAIN_PROCGEN.md)");
+                    "Experiment file: JSON or YAML (docs/CONFIG.md; the recurrent PPO "
+                    "reference's YAML loads as written), or a train-procgen hyperparameter file "
+                    "with --param_name (docs/TRAIN_PROCGEN.md)");
   train->add_option("--set", overrides, "Override a config key: --set key=value (repeatable)")
       ->allow_extra_args(false);
   train->add_option("--name", name, "Run name (default: <config name>-<date>-<time>)");
@@ -126,7 +128,7 @@ int run(int argc, char** argv) {
   // train-procgen-pytorch's train.py flags, each standing for one lever key.
   std::string param_name, exp_name;
   train->add_option("--param_name,--param-name", param_name,
-                    "Section of the train-procgen YAML config (default file: " +
+                    "Section of the train-procgen hyperparameter file (default file: " +
                         std::string(kProcgenParamsFile) + ")");
   train->add_option("--exp_name,--exp-name", exp_name,
                     "Experiment name: the run goes to logs/procgen/<env>/<exp_name> unless "
@@ -147,8 +149,8 @@ int run(int argc, char** argv) {
                                              "train-procgen flag: key " + flag_keys[i].second));
   }
   train->footer(
-      "Precedence, lowest first: the JSON config < the YAML section (--param_name) < flags "
-      "(--seed, --device, --env_name, --num_levels, ...) < --set.");
+      "Precedence, lowest first: the experiment config < the train-procgen section "
+      "(--param_name) < flags (--seed, --device, --env_name, --num_levels, ...) < --set.");
 
   // resume
   auto* resume = app.add_subcommand("resume", "Continue a run from its newest checkpoint");
@@ -201,7 +203,7 @@ int run(int argc, char** argv) {
   config_cmd->add_option("--set", overrides, "Override a config key: --set key=value")
       ->allow_extra_args(false);
   config_cmd->add_option("--param_name,--param-name", param_name,
-                         "Section of a train-procgen YAML config to check");
+                         "Section of a train-procgen hyperparameter file to check");
   config_cmd->add_flag("--doc", doc, "Print the key reference (docs/CONFIG.md)");
 
   // play
@@ -225,7 +227,7 @@ int run(int argc, char** argv) {
   int jobs = 1;
   std::string runs_dir;
   bool dry_run = false;
-  sweep->add_option("configs", sweep_configs, "Experiment files (JSON)")->required();
+  sweep->add_option("configs", sweep_configs, "Experiment files (JSON or YAML)")->required();
   sweep->add_option("--grid", grid, "key=v1,v2,...: one run per value (repeatable; multiplies)")
       ->allow_extra_args(false);
   sweep->add_option("--seeds", sweep_seeds, "Seeds per combination: s, s+1, ... (s: config seed)")

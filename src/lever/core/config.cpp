@@ -10,7 +10,9 @@
 #include <utility>
 
 #include "lever/core/errors.h"
+#include "lever/core/reference_config.h"
 #include "lever/core/text.h"
+#include "lever/core/yaml_json.h"
 
 namespace lever {
 namespace {
@@ -459,9 +461,12 @@ bool integral_value(const json& value, int64_t* out) {
   return false;
 }
 
-// The value in its canonical JSON form (ints as integers, floats as doubles), or ConfigError.
-json normalize(const ConfigKey& key, const json& value, const std::string& source) {
-  const std::string where = source + ": key '" + key.name + "' must be ";
+// The value in its canonical JSON form (ints as integers, floats as doubles), or ConfigError
+// naming the key as the file does when that is not its canonical name ('recurrence.layer_type').
+json normalize(const ConfigKey& key, const json& value, const std::string& source,
+               const std::string& given_as = "") {
+  const std::string where =
+      source + ": key '" + (given_as.empty() ? key.name : given_as) + "' must be ";
   const auto wrong_type = [&]() {
     return ConfigError(where + type_phrase(key.type) + ", got " + compact(value));
   };
@@ -550,6 +555,21 @@ Config Config::load_file(const std::filesystem::path& path,
   text << in.rdbuf();
   if (in.bad()) throw ConfigError(source + ": cannot read config file");
 
+  if (is_yaml_path(path)) {
+    const json parsed = yaml_to_json(text.str(), source);
+    if (!parsed.is_object()) {
+      throw ConfigError(source + ": top level must be a YAML mapping (key: value lines)");
+    }
+    if (is_section_file(parsed)) {
+      std::vector<std::string> sections;
+      for (const auto& [name, value] : parsed.items()) sections.push_back(name);
+      throw ConfigError(source + ": a file of sections (" + join(sections, ", ") +
+                        ") is a train-procgen hyperparameter file; `lever train " + source +
+                        " --param_name SECTION` reads one");
+    }
+    return from_json(parsed, source, overrides);
+  }
+
   // nlohmann keeps the last of two equal keys silently; a config that says num_envs twice is a
   // mistake the user should hear about.
   std::set<std::string> seen;
@@ -577,9 +597,10 @@ Config Config::load_file(const std::filesystem::path& path,
 Config Config::from_json(const json& j, const std::string& source,
                          const std::vector<std::string>& overrides) {
   if (!j.is_object()) throw ConfigError(source + ": top level must be a JSON object");
+  const ReferenceTranslation reference = translate_reference_keys(j, source);
   Config config;
   std::map<size_t, std::string> given_as;
-  for (const auto& [name, value] : j.items()) {
+  for (const auto& [name, value] : reference.rest.items()) {
     if (name == kReservedMetadataKey) {
       check_reserved(value, source);
       continue;
@@ -595,6 +616,9 @@ Config Config::from_json(const json& j, const std::string& source,
                         "' name the same setting; give one");
     }
     config.apply(name, value, source);
+  }
+  for (const ReferenceSetting& setting : reference.settings) {
+    config.apply_reference(setting, source);
   }
   for (const std::string& override_text : overrides) config.apply_override(override_text, "--set");
   config.check_cross_key();
@@ -633,6 +657,20 @@ void Config::apply(const std::string& name, const json& value, const std::string
   values_[key.name] = normalize(key, value, source);
   sources_[index] = source;
   set_order_[index] = ++next_order_;
+}
+
+void Config::apply_reference(const ReferenceSetting& setting, const std::string& source) {
+  const auto& index = schema_index().canonical;
+  const auto found = index.find(setting.key);
+  if (found == index.end()) {
+    throw std::logic_error("config: the reference's keys name no key '" + setting.key + "'");
+  }
+  const ConfigKey& key = config_schema()[found->second];
+  json value = normalize(key, setting.value, source, setting.given_as);
+  if (setting.scale != 1.0) value = value.get<double>() * setting.scale;
+  values_[key.name] = value;
+  sources_[found->second] = source;
+  set_order_[found->second] = ++next_order_;
 }
 
 void Config::check_cross_key() const {
@@ -739,7 +777,7 @@ src/lever/core/config.cpp; edit the schema, not this file. The ConfigDocs test f
 differ; rewrite this file with
 LEVER_UPDATE_DOCS=1 ./build/lever_base_tests --gtest_filter='ConfigDocs*' -->
 
-An experiment is a JSON file holding one object of flat keys:
+An experiment is one object of flat keys in a JSON file:
 
 ```json
 {
@@ -749,6 +787,23 @@ An experiment is a JSON file holding one object of flat keys:
   "hidden_sizes": [64, 64]
 }
 ```
+
+or the same object in YAML, in a `.yml` or `.yaml` file:
+
+```yaml
+env: cartpole
+total_steps: 500000
+learning_rate: 3.0e-4
+hidden_sizes: [64, 64]
+```
+
+YAML values are typed as PyYAML reads them: `true`, `True`, `yes` and `on` (and `false`,
+`False`, `no`, `off`) are booleans, `16` is an integer, `3.0e-4`, `1e-3` and `.5` are numbers,
+`~` and `null` are nothing, anything else is text, and a quoted value (`"16"`) is always text. A
+YAML file whose every top-level value is a mapping of its own (`easy: {...}`, `hard: {...}`) is
+a train-procgen hyperparameter file instead, read one section at a time with
+`lever train FILE --param_name SECTION` (docs/TRAIN_PROCGEN.md). The recurrent PPO reference's
+configs load as written; "The recurrent PPO reference's keys" below maps them.
 
 Every key has exactly one home: the tables below give its type, default, allowed values and
 meaning. Keys a file leaves out take their defaults. A few keys also accept an alias, the name
@@ -783,6 +838,10 @@ exp.json: key 'minibatch_size' (100) must divide num_envs × num_steps (= 512)
 exp.json: invalid JSON: <where the parser stopped and why>
 exp.json: top level must be a JSON object
 exp.json: cannot read config file
+exp.yaml: invalid YAML at line 3: <what the parser found there>
+exp.yaml: key 'recurrence.layer_type' appears twice (lines 12 and 14)
+exp.yaml: key 'recurrence.layer_type' must be one of gru, lstm; got "rnn"
+exp.yaml: keys 'learning_rate_schedule.initial' and 'learning_rate' name the same setting; give one
 --set: expected key=value, got 'foo'
 ```
 
@@ -826,6 +885,7 @@ std::string config_reference_markdown() {
     out << "| " << code(study_key) << " | " << code(name)
         << (name == study_key ? " (same name)" : " (alias)") << " |\n";
   }
+  out << reference_keys_markdown();
   out << kReservedSection;
   return out.str();
 }

@@ -27,16 +27,20 @@ struct ConfigKey {
 // Every key, grouped by section in the order docs/CONFIG.md lists them.
 const std::vector<ConfigKey>& config_schema();
 
+struct ReferenceSetting;
+
 // Key names the config reserves: run metadata that runs write into their config.json.
 inline constexpr const char* kReservedMetadataKey = "lever";
 
 class Config {
  public:
   static Config defaults();
+  // A JSON file, or a YAML one (.yml/.yaml) read as the JSON it stands for (see yaml_json.h).
   // Overrides are "key=value" texts applied after the file, as from `--set`.
   static Config load_file(const std::filesystem::path& path,
                           const std::vector<std::string>& overrides = {});
-  // `source` names `j` in error messages (a file path, or e.g. "population member 3").
+  // `source` names `j` in error messages (a file path, or e.g. "population member 3"). The
+  // recurrent PPO reference's nested keys are translated first (see reference_config.h).
   static Config from_json(const nlohmann::json& j, const std::string& source,
                           const std::vector<std::string>& overrides = {});
 
@@ -60,6 +64,7 @@ class Config {
   // Without the cross-key checks: overrides may pass through invalid states on the way.
   void apply_override(const std::string& key_equals_value, const std::string& source);
   void apply(const std::string& name, const nlohmann::json& value, const std::string& source);
+  void apply_reference(const ReferenceSetting& setting, const std::string& source);
   void check_cross_key() const;
   const nlohmann::json& typed(const std::string& key, ConfigType type) const;
 

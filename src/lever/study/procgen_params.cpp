@@ -3,11 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
 #include "lever/core/errors.h"
+#include "lever/core/reference_config.h"
 #include "lever/core/text.h"
 
 namespace lever {
@@ -52,11 +52,6 @@ const std::vector<ProcgenKey>& procgen_keys() {
 
 // train-procgen's Adam epsilon (agents/ppo.py).
 constexpr double kProcgenAdamEps = 1e-5;
-
-std::string to_lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 YAML::Node load_yaml(const std::filesystem::path& file) {
   std::error_code error;
@@ -185,9 +180,24 @@ std::map<std::string, json> read_section(const std::filesystem::path& file,
 
 }  // namespace
 
-bool is_yaml_path(const std::filesystem::path& path) {
-  const std::string extension = to_lower(path.extension().string());
-  return extension == ".yml" || extension == ".yaml";
+bool is_procgen_params_file(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!is_yaml_path(path) || !std::filesystem::is_regular_file(path, error)) return false;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::Exception&) {
+    return false;  // loading it as a config says what is wrong, with the line
+  }
+  if (!root.IsMap()) return false;
+  // The shape is all that tells the two kinds of YAML apart; the sections' contents are checked
+  // when one is read.
+  json shape = json::object();
+  for (const auto& entry : root) {
+    if (!entry.first.IsScalar()) return false;
+    shape[entry.first.Scalar()] = entry.second.IsMap() ? json::object() : json();
+  }
+  return is_section_file(shape);
 }
 
 std::vector<std::string> procgen_param_sections(const std::filesystem::path& file) {
@@ -265,14 +275,14 @@ std::vector<std::string> procgen_param_overrides(const std::filesystem::path& fi
 
 Config resolve_train_config(const TrainConfigSources& sources) {
   const bool has_file = !sources.config_file.empty();
-  const bool yaml_file = has_file && is_yaml_path(sources.config_file);
+  const bool procgen_file = has_file && is_procgen_params_file(sources.config_file);
   if (!has_file && sources.param_name.empty()) {
     throw UsageError(
-        "train: give a config file (JSON, or a train-procgen YAML file with --param_name), or "
-        "--param_name alone to read " +
+        "train: give a config file (JSON or YAML, or a train-procgen hyperparameter file with "
+        "--param_name), or --param_name alone to read " +
         std::string(kProcgenParamsFile));
   }
-  if (yaml_file && sources.param_name.empty()) {
+  if (procgen_file && sources.param_name.empty()) {
     throw UsageError(sources.config_file.string() +
                      " is a train-procgen hyperparameter file: pick a section with --param_name "
                      "(sections: " +
@@ -285,14 +295,14 @@ Config resolve_train_config(const TrainConfigSources& sources) {
   } else {
     // Without a JSON file, start where train-procgen's train.py starts.
     json base = {{"env", "starpilot"}, {"total_steps", 25000000}};
-    if (has_file && !yaml_file) base = Config::load_file(sources.config_file).resolved();
+    if (has_file && !procgen_file) base = Config::load_file(sources.config_file).resolved();
     const std::filesystem::path params =
-        yaml_file ? sources.config_file : std::filesystem::path(kProcgenParamsFile);
-    if (!yaml_file && !std::filesystem::exists(params)) {
+        procgen_file ? sources.config_file : std::filesystem::path(kProcgenParamsFile);
+    if (!procgen_file && !std::filesystem::exists(params)) {
       throw ConfigError(params.string() +
-                        ": no such file; --param_name without a YAML config reads "
-                        "train-procgen's hyperparameter file from the current directory (or give "
-                        "the .yml file as the config)");
+                        ": no such file; --param_name without a train-procgen hyperparameter "
+                        "file as the config reads one from the current directory (or give the "
+                        ".yml file as the config)");
     }
     base.update(load_procgen_params(params, sources.param_name));
     config = Config::from_json(base, params.string() + ", section '" + sources.param_name + "'");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lever/core/config.h"
+#include "lever/core/yaml_json.h"
 
 namespace lever {
 
@@ -16,8 +17,10 @@ namespace lever {
 // to the current directory) when no config file is given.
 inline constexpr const char* kProcgenParamsFile = "hyperparams/procgen/config.yml";
 
-// True for .yml and .yaml files: the config files `lever train` reads as train-procgen YAML.
-bool is_yaml_path(const std::filesystem::path& path);
+// True for a train-procgen hyperparameter file: a YAML file (is_yaml_path) of named sections,
+// every top-level value a mapping and none of them a config's own (see is_section_file). Any other
+// YAML file is an experiment config. Throws ConfigError when the file cannot be read or parsed.
+bool is_procgen_params_file(const std::filesystem::path& path);
 
 // The section names of a train-procgen hyperparameter file, in file order.
 std::vector<std::string> procgen_param_sections(const std::filesystem::path& file);
@@ -34,11 +37,12 @@ std::vector<std::string> procgen_param_overrides(const std::filesystem::path& fi
 
 // Everything `lever train` reads, each later source overriding the earlier ones.
 struct TrainConfigSources {
-  // A JSON experiment file, or a train-procgen YAML file (.yml/.yaml); may be empty when
-  // param_name is given (then kProcgenParamsFile is read).
+  // An experiment config (JSON, or YAML such as the recurrent PPO reference's), or a
+  // train-procgen hyperparameter file (is_procgen_params_file); may be empty when param_name is
+  // given (then kProcgenParamsFile is read).
   std::filesystem::path config_file;
-  // The section of the YAML file; with a JSON config_file, a section of kProcgenParamsFile
-  // applied on top of it.
+  // The section of the train-procgen file; with an experiment config_file, a section of
+  // kProcgenParamsFile applied on top of it.
   std::string param_name;
   // Command-line flags that stand for one key each, as {flag as typed, "key=value"}, e.g.
   // {"--num_levels", "num_levels=200"}; errors name the flag.
@@ -46,9 +50,9 @@ struct TrainConfigSources {
   std::vector<std::string> overrides;  // --set key=value
 };
 
-// Precedence, lowest first: lever's defaults (a YAML config without a JSON file starts from
-// train-procgen's train.py defaults: env starpilot, 25M steps) < the JSON config file < the YAML
-// section < flags < --set.
+// Precedence, lowest first: lever's defaults (a train-procgen section without an experiment
+// config starts from train-procgen's train.py defaults: env starpilot, 25M steps) < the
+// experiment config < the train-procgen section < flags < --set.
 Config resolve_train_config(const TrainConfigSources& sources);
 
 }  // namespace lever
