@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "lever/algo/run_files.h"
+#include "lever/algo/train.h"
 #include "lever/core/config.h"
 #include "support/scratch_dir.h"
 
@@ -88,6 +92,33 @@ inline int count_temp_files(const std::filesystem::path& dir) {
     if (entry.path().filename().string().find(".tmp.") != std::string::npos) ++count;
   }
   return count;
+}
+
+inline TrainOptions quiet_options() {
+  TrainOptions options;
+  options.quiet = true;
+  return options;
+}
+
+// metrics.csv without its wall-clock column, the only one allowed to differ between equal runs.
+inline CsvTable metrics_without_sps(const std::filesystem::path& run_dir) {
+  CsvTable table = read_csv(RunPaths{run_dir}.metrics());
+  // Wall-clock columns (charts/SPS and perf/*) differ between identical runs.
+  for (int i = static_cast<int>(table.header.size()) - 1; i >= 0; --i) {
+    const std::string& name = table.header[i];
+    if (name != "charts/SPS" && name.rfind("perf/", 0) != 0) continue;
+    table.header.erase(table.header.begin() + i);
+    for (auto& row : table.rows) {
+      if (static_cast<int>(row.size()) > i) row.erase(row.begin() + i);
+    }
+  }
+  return table;
+}
+
+inline double cell(const CsvTable& table, size_t row, const std::string& column) {
+  const int index = table.column(column);
+  if (index < 0 || row >= table.rows.size()) return std::nan("");
+  return std::strtod(table.rows[row][index].c_str(), nullptr);
 }
 
 }  // namespace lever::testing

@@ -20,7 +20,10 @@
 namespace lever {
 namespace {
 
+using testing::cell;
 using testing::CsvTable;
+using testing::metrics_without_sps;
+using testing::quiet_options;
 using testing::read_csv;
 using testing::read_file;
 using testing::read_json;
@@ -29,32 +32,6 @@ using testing::tiny_run_config;
 
 constexpr int64_t kBatch = 4 * 32;  // num_envs x num_steps of the tiny config
 
-TrainOptions quiet_options() {
-  TrainOptions options;
-  options.quiet = true;
-  return options;
-}
-
-// metrics.csv without its wall-clock column, the only one allowed to differ between equal runs.
-CsvTable metrics_without_sps(const std::filesystem::path& run_dir) {
-  CsvTable table = read_csv(RunPaths{run_dir}.metrics());
-  // Wall-clock columns (charts/SPS and perf/*) differ between identical runs.
-  for (int i = static_cast<int>(table.header.size()) - 1; i >= 0; --i) {
-    const std::string& name = table.header[i];
-    if (name != "charts/SPS" && name.rfind("perf/", 0) != 0) continue;
-    table.header.erase(table.header.begin() + i);
-    for (auto& row : table.rows) {
-      if (static_cast<int>(row.size()) > i) row.erase(row.begin() + i);
-    }
-  }
-  return table;
-}
-
-double cell(const CsvTable& table, size_t row, const std::string& column) {
-  const int index = table.column(column);
-  if (index < 0 || row >= table.rows.size()) return std::nan("");
-  return std::strtod(table.rows[row][index].c_str(), nullptr);
-}
 
 TEST(PpoRun, SameSeedGivesIdenticalMetricsAndWeightsWhateverTheEnvThreads) {
   ScratchDir dir;
