@@ -32,7 +32,10 @@ EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const Eva
   return evaluate(*policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
 }
 
-PlayResult play_episode(const PlayRequest& request) {
+PlayResult play_episodes(
+    const PlayRequest& request,
+    const std::function<void(int64_t episode, double episode_return, int64_t length)>&
+        on_episode) {
   LoadedPolicy policy{Config::defaults(), nullptr};
   std::string env_id = request.env_id;
   if (!request.policy.empty()) {
@@ -53,9 +56,18 @@ PlayResult play_episode(const PlayRequest& request) {
   PlayResult result;
   int64_t action = 0;
   float logprob = 0.0f;
+  double partial_return = 0.0;
+  int64_t episode_steps = 0;
   c10::InferenceMode inference;
   RecurrentState state = policy.net ? policy.net->initial_state(1) : RecurrentState{};
-  for (int64_t t = 0; t < request.max_steps; ++t) {
+  const auto end_episode = [&](double episode_return) {
+    result.returns.push_back(episode_return);
+    result.lengths.push_back(episode_steps);
+    if (on_episode) on_episode(result.returns.size() - 1, episode_return, episode_steps);
+    partial_return = 0.0;
+    episode_steps = 0;
+  };
+  while (static_cast<int64_t>(result.returns.size()) < request.episodes) {
     if (policy.net) {
       const auto out = policy.net->step(network_input(envs.observations(), policy.device), state);
       const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
@@ -65,14 +77,24 @@ PlayResult play_episode(const PlayRequest& request) {
     }
     envs.step(&action);
     result.steps += 1;
+    episode_steps += 1;
+    if (!state.empty()) policy.net->end_episodes(state, episodes_ended(envs, policy.device));
+    partial_return += envs.rewards().data_ptr<float>()[0];
     const auto finished = envs.take_finished_episodes();
     if (!finished.empty()) {
-      result.episode_return = finished[0].episode_return;
-      break;  // the env has already reset; its last frame was drawn on the previous step
+      end_episode(finished[0].episode_return);
+    } else if (episode_steps >= request.max_steps) {
+      end_episode(partial_return);
+      if (static_cast<int64_t>(result.returns.size()) < request.episodes) {
+        envs.reset();
+        if (policy.net) state = policy.net->initial_state(1);
+      }
     }
-    result.episode_return += envs.rewards().data_ptr<float>()[0];
-    envs.env(0).render(frame);
-    video.write_frame(frame);
+    // After an episode the env has already reset: this frame is the next episode's first.
+    if (static_cast<int64_t>(result.returns.size()) < request.episodes) {
+      envs.env(0).render(frame);
+      video.write_frame(frame);
+    }
   }
   video.close();
   result.frames = video.frames_written();

@@ -1,7 +1,9 @@
 // Playing episodes with a trained (or random) policy: evaluation of a checkpoint and videos.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "lever/algo/acting.h"
 #include "lever/algo/checkpoint.h"
@@ -31,16 +33,23 @@ struct PlayRequest {
   std::filesystem::path policy;  // empty: uniformly random actions
   std::filesystem::path out;     // .mp4 or .gif
   uint64_t seed = 0;
-  int64_t max_steps = 1000;
+  int64_t episodes = 1;
+  int64_t max_steps = 1000;  // per episode; an episode cut here counts with its partial return
   bool deterministic = false;
   int fps = 50;
 };
 struct PlayResult {
-  double episode_return = 0.0;
+  std::vector<double> returns;   // per episode
+  std::vector<int64_t> lengths;  // per episode
   int64_t steps = 0;
   int frames = 0;
 };
-// Plays one episode (or max_steps) and writes the env's human view of every step as a video.
-PlayResult play_episode(const PlayRequest& request);
+// Plays `episodes` episodes one after another in one env (a recurrent policy carries or resets its
+// state between them as in training) and writes the env's human view of every step as one video.
+// on_episode, when given, hears of each episode as it ends (index from 0, return, length).
+PlayResult play_episodes(
+    const PlayRequest& request,
+    const std::function<void(int64_t episode, double episode_return, int64_t length)>&
+        on_episode = nullptr);
 
 }  // namespace lever

@@ -219,6 +219,19 @@ int run(int argc, char** argv) {
   play->add_option("--steps", steps, "Most steps to play")->check(CLI::PositiveNumber);
   play->add_flag("--deterministic", deterministic, "Argmax actions");
 
+  // enjoy
+  auto* enjoy = app.add_subcommand(
+      "enjoy", "Watch a trained agent (recurrent or not) play: a video and each episode's return");
+  std::string enjoy_target, enjoy_out;
+  int64_t enjoy_episodes = 3, enjoy_seed = 0;
+  enjoy->add_option("target", enjoy_target, "A run directory or a checkpoint (.pt)")->required();
+  enjoy->add_option("--episodes", enjoy_episodes, "Episodes to play (default 3)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  enjoy->add_option("--out", enjoy_out,
+                    "Output video (.mp4 or .gif; default enjoy.mp4 in the run directory)");
+  enjoy->add_option("--seed", enjoy_seed, "Level seed and action sampling seed");
+  enjoy->add_flag("--deterministic", deterministic, "Argmax actions");
+
   // sweep
   auto* sweep = app.add_subcommand(
       "sweep", "Train every combination of configs x --grid values x seeds, resumably");
@@ -368,9 +381,35 @@ int run(int argc, char** argv) {
         out.empty()
             ? std::filesystem::path(std::filesystem::path(play_target).filename().string() + ".mp4")
             : std::filesystem::path(out);
-    const PlayResult result = play_episode(request);
+    const PlayResult result = play_episodes(request);
     std::printf("played %lld steps, return %.2f, wrote %d frames to %s\n",
-                static_cast<long long>(result.steps), result.episode_return, result.frames,
+                static_cast<long long>(result.steps), result.returns.at(0), result.frames,
+                request.out.c_str());
+    return 0;
+  }
+  if (enjoy->parsed()) {
+    PlayRequest request;
+    request.policy = resolve_checkpoint(enjoy_target);
+    request.seed = static_cast<uint64_t>(enjoy_seed);
+    request.episodes = enjoy_episodes;
+    request.max_steps = 100000;  // the env's own time limit ends episodes
+    request.deterministic = deterministic;
+    request.fps = 30;
+    const std::filesystem::path run_dir = std::filesystem::is_directory(enjoy_target)
+                                              ? std::filesystem::path(enjoy_target)
+                                              : request.policy.parent_path();
+    request.out = enjoy_out.empty() ? run_dir / "enjoy.mp4" : std::filesystem::path(enjoy_out);
+    const PlayResult result =
+        play_episodes(request, [](int64_t episode, double episode_return, int64_t length) {
+          std::printf("episode %lld: return %.3f, length %lld\n",
+                      static_cast<long long>(episode + 1), episode_return,
+                      static_cast<long long>(length));
+          std::fflush(stdout);
+        });
+    double sum = 0.0;
+    for (double r : result.returns) sum += r;
+    std::printf("mean return %.3f over %zu episodes; wrote %d frames to %s\n",
+                sum / result.returns.size(), result.returns.size(), result.frames,
                 request.out.c_str());
     return 0;
   }
