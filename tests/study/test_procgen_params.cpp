@@ -222,11 +222,25 @@ TEST_F(ProcgenParamsErrors, MissingFileIsNamed) {
             missing.string() + ": cannot read hyperparameter file (no such file)");
 }
 
-TEST_F(ProcgenParamsErrors, RecurrentIsRefused) {
-  EXPECT_NE(error_for("m:\n  recurrent: True\n")
-                .find("key 'recurrent' is True, but lever has no "
-                      "recurrent PPO yet"),
+TEST_F(ProcgenParamsErrors, RecurrentNeedsPpo) {
+  EXPECT_NE(error_for("m:\n  recurrent: True\n  algo: trpo\n")
+                .find("key 'recurrent' is True with algo \"trpo\": lever's recurrent policy "
+                      "trains with PPO only"),
             std::string::npos);
+}
+
+TEST_F(ProcgenParamsErrors, RecurrentSectionTrainsAGruPolicyOnWholeEpisodes) {
+  const fs::path file = dir_ / "params.yml";
+  testing::write_file(file, "m:\n  recurrent: True\n  architecture: impala\n");
+  const nlohmann::json p = load_procgen_params(file, "m");
+  EXPECT_EQ(p.at("policy"), "recurrent_ppo");
+  EXPECT_EQ(p.at("layer_type"), "gru");
+  EXPECT_EQ(p.at("hidden_state_size"), 256);
+  EXPECT_EQ(p.at("sequence_length"), 0);
+  // The same minibatches per epoch, now counted in sequences.
+  EXPECT_EQ(p.at("num_minibatches").get<int64_t>(),
+            p.at("num_envs").get<int64_t>() * p.at("num_steps").get<int64_t>() /
+                p.at("minibatch_size").get<int64_t>());
 }
 
 TEST_F(ProcgenParamsErrors, BatchSizesMustDivide) {

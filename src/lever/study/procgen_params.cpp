@@ -170,10 +170,9 @@ std::map<std::string, json> read_section(const std::filesystem::path& file,
       throw ConfigError(where + "key '" + name + "' must be ≥ 1, got " + values[name].dump());
     }
   }
-  if (values["recurrent"].get<bool>()) {
-    throw ConfigError(where +
-                      "key 'recurrent' is True, but lever has no recurrent PPO yet; set it to "
-                      "False (or leave it out)");
+  if (values["recurrent"].get<bool>() && values["algo"].get<std::string>() != "ppo") {
+    throw ConfigError(where + "key 'recurrent' is True with algo " + values["algo"].dump() +
+                      ": lever's recurrent policy trains with PPO only");
   }
   return values;
 }
@@ -260,6 +259,17 @@ json load_procgen_params(const std::filesystem::path& file, const std::string& s
       {"feature_dim", impala ? 256 : 512},
   };
   if (impala) out["impala_channels"] = json::array({16, 32, 32});
+  if (v["recurrent"].get<bool>()) {
+    // train-procgen's recurrent PPO: a GRU as wide as the encoder's output, trained on each env's
+    // whole rollout with the state reset at episode starts, mini_batch_per_epoch groups of envs.
+    // lever splits at episode ends instead (the same gradients) and groups whole episodes.
+    out["policy"] = "recurrent_ppo";
+    out["layer_type"] = "gru";
+    out["hidden_state_size"] = out["feature_dim"];
+    out["sequence_length"] = 0;
+    out["reset_hidden_state"] = true;
+    out["num_minibatches"] = per_epoch;
+  }
   return out;
 }
 
