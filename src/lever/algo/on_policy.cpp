@@ -65,6 +65,16 @@ Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device&
   }
 }
 
+const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t,
+                                  Rng& action_rng) {
+  const int64_t n = r.num_envs;
+  const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
+  r.values[t].copy_(out.values);
+  int64_t* step_actions = r.actions.data_ptr<int64_t>() + t * n;
+  sample_actions(log_probs, action_rng, false, step_actions, r.logprobs.data_ptr<float>() + t * n);
+  return step_actions;
+}
+
 bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* normalizer,
                      double reward_scale, double gamma, EpisodeTotals& totals) {
   const int64_t n = r.num_envs;
@@ -100,18 +110,12 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& a
                               RewardNormalizer* normalizer, double reward_scale, double gamma,
                               double gae_lambda, const torch::Device& device) {
   c10::InferenceMode inference;
-  const int64_t n = r.num_envs;
   EpisodeTotals totals;
   for (int64_t t = 0; t < r.num_steps; ++t) {
     const auto obs = envs.observations();
     r.obs[t].copy_(obs, /*non_blocking=*/true);
     const auto out = net->forward(network_input(obs, device));
-    const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
-    r.values[t].copy_(out.values);
-    int64_t* step_actions = r.actions.data_ptr<int64_t>() + t * n;
-    sample_actions(log_probs, action_rng, false, step_actions,
-                   r.logprobs.data_ptr<float>() + t * n);
-    envs.step(step_actions);
+    envs.step(record_policy_step(out, r, t, action_rng));
     if (record_env_step(envs, r, t, normalizer, reward_scale, gamma, totals)) {
       // bootstrap value of the episode's real last observation
       r.final_values[t].copy_(net->values(network_input(envs.final_observations(), device)));

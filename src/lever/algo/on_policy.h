@@ -75,6 +75,11 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& rollout, 
                               RewardNormalizer* normalizer, double reward_scale, double gamma,
                               double gae_lambda, const torch::Device& device);
 
+// At step t of a rollout: stores the network's values and actions sampled from its logits, with
+// their log-probabilities. Returns the actions, for envs.step.
+const int64_t* record_policy_step(const PolicyOutput& out, Rollout& rollout, int64_t t,
+                                  Rng& action_rng);
+
 // After envs.step at step t of a rollout: stores the training rewards (normalised and scaled),
 // the terminated and truncated flags, and adds finished episodes (unscaled returns) to totals.
 // Returns true when an env was truncated, so the caller can bootstrap from its final observation.

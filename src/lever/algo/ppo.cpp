@@ -71,8 +71,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
     const EpisodeTotals episodes =
         collect_rollout(net, run.envs, rollout, run.action_rng,
                         hp.normalize_reward ? &run.reward_normalizer : nullptr, hp.reward_scale,
-                        hp.gamma,
-                        hp.gae_lambda, device);
+                        hp.gamma, hp.gae_lambda, device);
     run.add_steps(T * N);
 
     // 2. Update: num_epochs passes over the rollout in shuffled minibatches.
@@ -83,10 +82,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
     const auto b_values = rollout.values.view({T * N}).to(device);
     const auto b_advantages = rollout.advantages.view({T * N}).to(device);
     const auto b_returns = rollout.returns.view({T * N}).to(device);
-    torch::Tensor sum_policy_loss = torch::zeros({}, device),
-                  sum_value_loss = torch::zeros({}, device), sum_entropy = torch::zeros({}, device),
-                  sum_kl = torch::zeros({}, device), sum_clipfrac = torch::zeros({}, device);
-    int64_t minibatches = 0;
+    PpoUpdateStats stats(device);
     double grad_norm = 0.0;
     for (int64_t epoch = 0; epoch < hp.num_epochs; ++epoch) {
       shuffle(order, run.shuffle_rng);
@@ -98,8 +94,7 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
       const auto s_values = b_values.index_select(0, perm);
       const auto s_advantages = b_advantages.index_select(0, perm);
       const auto s_returns = b_returns.index_select(0, perm);
-      torch::Tensor epoch_kl = torch::zeros({}, device);
-      int64_t epoch_minibatches = 0;
+      stats.start_epoch();
       for (int64_t start = 0; start + hp.minibatch_size <= T * N; start += hp.minibatch_size) {
         const auto out =
             net->forward(s_obs.narrow(0, start, hp.minibatch_size).to(torch::kFloat32));
@@ -113,20 +108,9 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
         loss.loss.backward();
         grad_norm = params.clip_grad_norm(hp.max_grad_norm);
         optimizer.step();
-        {
-          torch::NoGradGuard no_grad;
-          sum_policy_loss.add_(loss.policy_loss);
-          sum_value_loss.add_(loss.value_loss);
-          sum_entropy.add_(loss.entropy);
-          epoch_kl.add_(loss.kl);
-          sum_clipfrac.add_(
-              (loss.ratio - 1.0).abs().gt(loss_settings.clip_coef).to(torch::kFloat32).mean());
-        }
-        ++minibatches;
-        ++epoch_minibatches;
+        stats.add(loss, loss_settings.clip_coef);
       }
-      sum_kl.add_(epoch_kl);
-      if (hp.target_kl > 0 && epoch_kl.item<double>() / epoch_minibatches > hp.target_kl) break;
+      if (hp.target_kl > 0 && stats.epoch_mean_kl() > hp.target_kl) break;
     }
     const auto update_end = std::chrono::steady_clock::now();
     const double rollout_seconds =
@@ -134,25 +118,21 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
     const double update_seconds = std::chrono::duration<double>(update_end - update_start).count();
 
     // 3. Log (CleanRL's tag names), evaluate when due, checkpoint.
-    const double mb = static_cast<double>(std::max<int64_t>(1, minibatches));
-    const double policy_loss = sum_policy_loss.item<double>() / mb;
-    const double value_loss = sum_value_loss.item<double>() / mb;
-    const double entropy = sum_entropy.item<double>() / mb;
-    const std::vector<Scalar> row = {
+    const PpoUpdateStats::Means means = stats.means();
+    std::vector<Scalar> row = {
         {"charts/learning_rate", lr},
         {"charts/ent_coef", loss_settings.ent_coef},
         {"charts/clip_coef", loss_settings.clip_coef},
-        {"losses/policy_loss", policy_loss},
-        {"losses/value_loss", value_loss},
-        {"losses/entropy", entropy},
-        {"losses/approx_kl", sum_kl.item<double>() / mb},
-        {"losses/clipfrac", sum_clipfrac.item<double>() / mb},
-        {"losses/explained_variance", explained_variance(rollout.values, rollout.returns)},
-        {"losses/grad_norm", grad_norm},
-        // samples through forward + backward per second of update time
-        {"perf/learner_samples_per_second", minibatches * hp.minibatch_size / update_seconds},
     };
-    if (run.finish_update(update, episodes, row, {policy_loss, value_loss, entropy}, optimizer,
+    for (const Scalar& column : PpoUpdateStats::loss_columns(means)) row.push_back(column);
+    row.insert(row.end(),
+               {{"losses/explained_variance", explained_variance(rollout.values, rollout.returns)},
+                {"losses/grad_norm", grad_norm},
+                // samples through forward + backward per second of update time
+                {"perf/learner_samples_per_second",
+                 stats.minibatches() * hp.minibatch_size / update_seconds}});
+    if (run.finish_update(update, episodes, row,
+                          {means.policy_loss, means.value_loss, means.entropy}, optimizer,
                           rollout_seconds, update_seconds)) {
       break;
     }

@@ -2,6 +2,10 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <vector>
+
+#include "lever/log/metrics_sink.h"
+
 namespace lever {
 
 struct PpoLossSettings {
@@ -27,5 +31,28 @@ PpoLoss ppo_loss(const torch::Tensor& logits, const torch::Tensor& values,
                  const torch::Tensor& actions, const torch::Tensor& old_logprobs,
                  const torch::Tensor& old_values, const torch::Tensor& advantages,
                  const torch::Tensor& returns, const PpoLossSettings& settings);
+
+// The statistics of one PPO update, summed over its minibatches on the device so that no
+// minibatch waits for the host; shared by ppo and recurrent_ppo.
+class PpoUpdateStats {
+ public:
+  explicit PpoUpdateStats(const torch::Device& device);
+  void start_epoch();
+  void add(const PpoLoss& loss, double clip_coef);
+  // Mean approximate KL over this epoch's minibatches (for target_kl); waits for the device.
+  double epoch_mean_kl() const;
+  int64_t minibatches() const { return minibatches_; }
+
+  struct Means {
+    double policy_loss, value_loss, entropy, approx_kl, clipfrac;
+  };
+  Means means() const;
+  // CleanRL's losses/* columns from means().
+  static std::vector<Scalar> loss_columns(const Means& means);
+
+ private:
+  torch::Tensor policy_loss_, value_loss_, entropy_, kl_, clipfrac_, epoch_kl_;
+  int64_t minibatches_ = 0, epoch_minibatches_ = 0;
+};
 
 }  // namespace lever

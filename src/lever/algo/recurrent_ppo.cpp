@@ -31,7 +31,6 @@ EpisodeTotals collect_recurrent_rollout(RecurrentActorCritic& net, VecEnv& envs,
                                         const torch::Device& device) {
   c10::InferenceMode inference;
   Rollout& r = rollout.steps;
-  const int64_t n = r.num_envs;
   EpisodeTotals totals;
   for (int64_t t = 0; t < r.num_steps; ++t) {
     const auto obs = envs.observations();
@@ -40,12 +39,7 @@ EpisodeTotals collect_recurrent_rollout(RecurrentActorCritic& net, VecEnv& envs,
     rollout.hidden[t].copy_(state.hidden);
     if (state.cell.defined()) rollout.cell[t].copy_(state.cell);
     const auto out = net->step(network_input(obs, device), state);
-    const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
-    r.values[t].copy_(out.values);
-    int64_t* step_actions = r.actions.data_ptr<int64_t>() + t * n;
-    sample_actions(log_probs, action_rng, false, step_actions,
-                   r.logprobs.data_ptr<float>() + t * n);
-    envs.step(step_actions);
+    envs.step(record_policy_step(out, r, t, action_rng));
     if (record_env_step(envs, r, t, normalizer, reward_scale, gamma, totals)) {
       // The final observation continues the finished episode, so it reads the state before reset.
       RecurrentState continued = state;
@@ -197,14 +191,12 @@ TrainResult run_recurrent_ppo(const Config& config, const RunPaths& paths,
     // sizes differ by at most one sequence.
     std::vector<int64_t> order(S);
     for (int64_t s = 0; s < S; ++s) order[s] = s;
-    torch::Tensor sum_policy_loss = torch::zeros({}, device),
-                  sum_value_loss = torch::zeros({}, device), sum_entropy = torch::zeros({}, device),
-                  sum_kl = torch::zeros({}, device), sum_clipfrac = torch::zeros({}, device);
-    int64_t steps_trained = 0, minibatches_done = 0;
+    PpoUpdateStats stats(device);
+    int64_t steps_trained = 0;
     double grad_norm = 0.0;
     for (int64_t epoch = 0; epoch < hp.num_epochs; ++epoch) {
       shuffle(order, run.shuffle_rng);
-      torch::Tensor epoch_kl = torch::zeros({}, device);
+      stats.start_epoch();
       int64_t first = 0;
       for (int64_t m = 0; m < minibatches; ++m) {
         const int64_t count = S / minibatches + (m < S % minibatches ? 1 : 0);
@@ -215,20 +207,10 @@ TrainResult run_recurrent_ppo(const Config& config, const RunPaths& paths,
         loss.loss.backward();
         grad_norm = params.clip_grad_norm(hp.max_grad_norm);
         optimizer.step();
-        {
-          torch::NoGradGuard no_grad;
-          sum_policy_loss.add_(loss.policy_loss);
-          sum_value_loss.add_(loss.value_loss);
-          sum_entropy.add_(loss.entropy);
-          epoch_kl.add_(loss.kl);
-          sum_clipfrac.add_(
-              (loss.ratio - 1.0).abs().gt(loss_settings.clip_coef).to(torch::kFloat32).mean());
-        }
+        stats.add(loss, loss_settings.clip_coef);
         steps_trained += loss.ratio.size(0);
-        ++minibatches_done;
       }
-      sum_kl.add_(epoch_kl);
-      if (hp.target_kl > 0 && epoch_kl.item<double>() / minibatches > hp.target_kl) break;
+      if (hp.target_kl > 0 && stats.epoch_mean_kl() > hp.target_kl) break;
     }
     const auto update_end = std::chrono::steady_clock::now();
     const double rollout_seconds =
@@ -236,27 +218,21 @@ TrainResult run_recurrent_ppo(const Config& config, const RunPaths& paths,
     const double update_seconds = std::chrono::duration<double>(update_end - update_start).count();
 
     // 4. Log (CleanRL's tag names plus the schedules and sequences), evaluate, checkpoint.
-    const double mb = static_cast<double>(std::max<int64_t>(1, minibatches_done));
-    const double policy_loss = sum_policy_loss.item<double>() / mb;
-    const double value_loss = sum_value_loss.item<double>() / mb;
-    const double entropy = sum_entropy.item<double>() / mb;
-    const std::vector<Scalar> row = {
+    const PpoUpdateStats::Means means = stats.means();
+    std::vector<Scalar> row = {
         {"charts/learning_rate", scheduled.learning_rate},
         {"charts/ent_coef", loss_settings.ent_coef},
         {"charts/clip_coef", loss_settings.clip_coef},
-        {"losses/policy_loss", policy_loss},
-        {"losses/value_loss", value_loss},
-        {"losses/entropy", entropy},
-        {"losses/approx_kl", sum_kl.item<double>() / mb},
-        {"losses/clipfrac", sum_clipfrac.item<double>() / mb},
-        {"losses/explained_variance",
-         explained_variance(rollout.steps.values, rollout.steps.returns)},
-        {"losses/grad_norm", grad_norm},
-        {"recurrent/sequences", static_cast<double>(S)},
-        {"recurrent/padded_length", static_cast<double>(sequences.index.length)},
-        {"perf/learner_samples_per_second", steps_trained / update_seconds},
     };
-    if (run.finish_update(update, episodes, row, {policy_loss, value_loss, entropy}, optimizer,
+    for (const Scalar& column : PpoUpdateStats::loss_columns(means)) row.push_back(column);
+    row.insert(row.end(), {{"losses/explained_variance",
+                            explained_variance(rollout.steps.values, rollout.steps.returns)},
+                           {"losses/grad_norm", grad_norm},
+                           {"recurrent/sequences", static_cast<double>(S)},
+                           {"recurrent/padded_length", static_cast<double>(sequences.index.length)},
+                           {"perf/learner_samples_per_second", steps_trained / update_seconds}});
+    if (run.finish_update(update, episodes, row,
+                          {means.policy_loss, means.value_loss, means.entropy}, optimizer,
                           rollout_seconds, update_seconds)) {
       break;
     }

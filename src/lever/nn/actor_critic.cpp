@@ -16,17 +16,11 @@ ActorCriticImpl::ActorCriticImpl(const ActorCriticOptions& options)
     : options_(options), trunks_(options.shared ? 1 : 2) {
   int64_t in = options.obs_dim;
   if (options.encoder != EncoderKind::kMlp) {
-    TORCH_CHECK(options.image_shape.size() == 3, "pixel encoders need an H x W x C observation");
-    const int64_t h = options.image_shape[0], w = options.image_shape[1], c = options.image_shape[2];
-    if (options.encoder == EncoderKind::kNature) {
-      nature_ = register_module("nature", NatureCnn(c, h, w, options.feature_dim));
-    } else {
-      impala_ = register_module("impala",
-                                ImpalaCnn(c, h, w, options.impala_channels, options.feature_dim));
-    }
+    pixels_.build(*this, options.encoder, options.image_shape, options.feature_dim,
+                  options.impala_channels);
     options_.hidden_sizes.clear();
     trunks_ = 1;
-    in = nature_ ? nature_->output_size() : impala_->output_size();
+    in = pixels_.output_size();
   }
   TORCH_CHECK(options.encoder != EncoderKind::kMlp || !options.hidden_sizes.empty(),
               "the MLP needs at least one hidden layer");
@@ -85,10 +79,7 @@ PolicyOutput ActorCriticImpl::forward(const torch::Tensor& obs) {
 
 torch::Tensor ActorCriticImpl::features(const torch::Tensor& obs) {
   TORCH_CHECK(trunks_ == 1, "separate actor and critic trunks have no shared features");
-  if (options_.encoder != EncoderKind::kMlp) {
-    const auto images = obs.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
-    return nature_ ? nature_->forward(images) : impala_->forward(images);
-  }
+  if (options_.encoder != EncoderKind::kMlp) return pixels_.forward(obs);
   return mlp_trunks(obs)[0];
 }
 

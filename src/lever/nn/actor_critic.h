@@ -15,8 +15,6 @@
 
 namespace lever {
 
-enum class EncoderKind { kMlp, kNature, kImpala };
-
 struct ActorCriticOptions {
   EncoderKind encoder = EncoderKind::kMlp;
   int64_t obs_dim = 0;                 // mlp: flattened observation size
@@ -61,8 +59,7 @@ class ActorCriticImpl : public torch::nn::Module, public Policy {
 
   ActorCriticOptions options_;
   int64_t trunks_;
-  NatureCnn nature_{nullptr};
-  ImpalaCnn impala_{nullptr};
+  PixelEncoder pixels_;
   std::vector<torch::Tensor> weights_, biases_;  // per layer: [trunks, in, out], [trunks, 1, out]
   torch::Tensor policy_weight_, policy_bias_, value_weight_, value_bias_;
   FlatParameters flat_;

@@ -103,4 +103,21 @@ torch::Tensor ImpalaCnnImpl::forward(const torch::Tensor& images) {
   return fc_ ? torch::relu(fc_->forward(x)) : x;
 }
 
+void PixelEncoder::build(torch::nn::Module& owner, EncoderKind kind,
+                         const std::vector<int64_t>& image_shape, int64_t feature_dim,
+                         const std::vector<int64_t>& impala_channels) {
+  TORCH_CHECK(image_shape.size() == 3, "pixel encoders need an H x W x C observation");
+  const int64_t h = image_shape[0], w = image_shape[1], c = image_shape[2];
+  if (kind == EncoderKind::kNature) {
+    nature = owner.register_module("nature", NatureCnn(c, h, w, feature_dim));
+  } else {
+    impala = owner.register_module("impala", ImpalaCnn(c, h, w, impala_channels, feature_dim));
+  }
+}
+
+torch::Tensor PixelEncoder::forward(const torch::Tensor& images) {
+  const auto x = images.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
+  return nature ? nature->forward(x) : impala->forward(x);
+}
+
 }  // namespace lever

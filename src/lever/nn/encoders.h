@@ -43,4 +43,20 @@ class ImpalaCnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ImpalaCnn);
 
+enum class EncoderKind { kMlp, kNature, kImpala };
+
+// The pixel encoder of an actor-critic, feed-forward or recurrent: at most one CNN is set.
+struct PixelEncoder {
+  NatureCnn nature{nullptr};
+  ImpalaCnn impala{nullptr};
+
+  // Registers the CNN `kind` names (kNature or kImpala) on owner, for [height, width, channels]
+  // uint8 images.
+  void build(torch::nn::Module& owner, EncoderKind kind, const std::vector<int64_t>& image_shape,
+             int64_t feature_dim, const std::vector<int64_t>& impala_channels);
+  int64_t output_size() const { return nature ? nature->output_size() : impala->output_size(); }
+  // uint8 [B, H, W, C] images -> features, scaling pixels to [0, 1] first.
+  torch::Tensor forward(const torch::Tensor& images);
+};
+
 }  // namespace lever

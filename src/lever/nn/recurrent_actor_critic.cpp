@@ -19,16 +19,9 @@ RecurrentActorCriticImpl::RecurrentActorCriticImpl(const RecurrentActorCriticOpt
     : options_(options) {
   int64_t features = options.obs_dim;
   if (options.encoder != EncoderKind::kMlp) {
-    TORCH_CHECK(options.image_shape.size() == 3, "pixel encoders need an H x W x C observation");
-    const int64_t h = options.image_shape[0], w = options.image_shape[1], c = options.image_shape[2];
-    if (options.encoder == EncoderKind::kNature) {
-      nature_ = register_module("nature", NatureCnn(c, h, w, options.feature_dim));
-      features = nature_->output_size();
-    } else {
-      impala_ = register_module(
-          "impala", ImpalaCnn(c, h, w, options.impala_channels, options.feature_dim));
-      features = impala_->output_size();
-    }
+    pixels_.build(*this, options.encoder, options.image_shape, options.feature_dim,
+                  options.impala_channels);
+    features = pixels_.output_size();
   }
   const int64_t gates = options.lstm ? 4 : 3, hs = options.hidden_state_size;
   weight_ih_ = register_parameter("recurrent_weight_ih", torch::empty({gates * hs, features}));
@@ -60,8 +53,7 @@ torch::Tensor RecurrentActorCriticImpl::encode(const torch::Tensor& obs) {
     torch::Tensor x = obs.reshape({obs.size(0), -1});
     return x.scalar_type() == torch::kFloat32 ? x : x.to(torch::kFloat32);
   }
-  const auto images = obs.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
-  return nature_ ? nature_->forward(images) : impala_->forward(images);
+  return pixels_.forward(obs);
 }
 
 torch::Tensor RecurrentActorCriticImpl::recur(const torch::Tensor& x, RecurrentState& state) {

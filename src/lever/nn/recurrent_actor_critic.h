@@ -57,8 +57,7 @@ class RecurrentActorCriticImpl : public torch::nn::Module, public Policy {
   PolicyOutput heads(const torch::Tensor& recurrent_out);  // [B, H] -> logits, values
 
   RecurrentActorCriticOptions options_;
-  NatureCnn nature_{nullptr};
-  ImpalaCnn impala_{nullptr};
+  PixelEncoder pixels_;
   // PyTorch's GRU/LSTM layout: gates stacked along the rows (r, z, n or i, f, g, o).
   torch::Tensor weight_ih_, weight_hh_, bias_ih_, bias_hh_;
   torch::nn::Linear hidden_{nullptr}, policy_hidden_{nullptr}, policy_out_{nullptr},
