@@ -76,7 +76,9 @@ torch::Tensor RecurrentActorCriticImpl::recur(const torch::Tensor& x, RecurrentS
 }
 
 PolicyOutput RecurrentActorCriticImpl::heads(const torch::Tensor& recurrent_out) {
-  const auto h = torch::relu(hidden_->forward(torch::relu(recurrent_out)));
+  // The recurrent output is not activated again: the GRU/LSTM already squashes it, and the
+  // reference feeds it to the hidden layer as it is.
+  const auto h = torch::relu(hidden_->forward(recurrent_out));
   const auto logits = policy_out_->forward(torch::relu(policy_hidden_->forward(h)));
   const auto values = value_out_->forward(torch::relu(value_hidden_->forward(h)));
   return {logits, values.view({h.size(0)})};

@@ -1,7 +1,8 @@
 // The recurrent actor-critic of recurrent PPO (as the truncated-BPTT reference builds it): an
 // encoder (none for vectors, which enter the recurrent layer as they are; the Nature or IMPALA
-// CNN for images), one GRU or LSTM layer (batch-first, orthogonal √2 weights, zero biases), ReLU,
-// a hidden layer with ReLU, then a policy branch and a value branch of Linear + ReLU + Linear.
+// CNN for images), one GRU or LSTM layer (batch-first, orthogonal √2 weights, zero biases; its
+// output not activated again), a hidden layer with ReLU, then a policy branch and a value branch
+// of Linear + ReLU + Linear.
 //
 // Two ways through the same weights: step() advances a batch of envs by one step (rollouts,
 // evaluation), sequences() runs whole training sequences from their recorded start states
