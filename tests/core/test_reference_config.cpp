@@ -99,6 +99,7 @@ TEST(ReferenceConfigFiles, MinigridMemoryS9) {
   EXPECT_FALSE(config.flag("minigrid_random_length"));
   EXPECT_EQ(config.str("encoder"), "nature");
   EXPECT_EQ(config.i64("feature_dim"), 0);  // conv output straight into the LSTM
+  EXPECT_EQ(config.i64("num_levels"), 99);  // the reference resets with seeds 0-98
   EXPECT_DOUBLE_EQ(config.f64("reward_scale"), 1.0);
   EXPECT_EQ(config.i64("num_updates"), 500);
   EXPECT_EQ(config.i64("num_steps"), 256);

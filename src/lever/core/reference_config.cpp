@@ -79,9 +79,11 @@ const std::vector<EnvType>& env_types() {
        "velocities visible; rewards / 100 as the reference; CartPole-v0's 200-step limit"},
       {"Minigrid",
        "minigrid_memory",
-       {{"encoder", "nature"}, {"feature_dim", 0}},
+       // Its wrapper resets MiniGrid with a seed from 0-98: 99 training layouts.
+       {{"encoder", "nature"}, {"feature_dim", 0}, {"num_levels", 99}},
        "environment.name sets minigrid_size and minigrid_random_length; the flattened conv "
-       "output feeds the recurrent layer, as the reference"},
+       "output feeds the recurrent layer and training uses 99 layouts (reset seeds 0-98), as the "
+       "reference"},
   };
   return types;
 }
