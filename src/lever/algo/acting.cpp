@@ -58,6 +58,12 @@ EvalStats summarize_returns(const std::vector<double>& returns) {
 }
 
 torch::Tensor episodes_ended(VecEnv& envs, const torch::Device& device) {
+  // Most steps end no episode: then skip building a mask (and a device copy) for this step.
+  const uint8_t* term = envs.terminated().data_ptr<uint8_t>();
+  const uint8_t* trunc = envs.truncated().data_ptr<uint8_t>();
+  bool any = false;
+  for (int i = 0; i < envs.num_envs() && !any; ++i) any = term[i] || trunc[i];
+  if (!any) return {};
   return torch::logical_or(envs.terminated(), envs.truncated()).to(device);
 }
 

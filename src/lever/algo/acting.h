@@ -17,7 +17,8 @@ torch::Tensor network_input(const torch::Tensor& observations, const torch::Devi
 void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
                     float* action_logprobs);
 
-// Bool [N] on device: true where the last envs.step ended an episode (terminated or truncated).
+// Bool [N] on device: true where the last envs.step ended an episode (terminated or truncated);
+// undefined when no episode ended.
 torch::Tensor episodes_ended(VecEnv& envs, const torch::Device& device);
 
 struct EvalStats {

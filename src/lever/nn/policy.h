@@ -31,8 +31,8 @@ class Policy {
     (void)batch;
     return {};
   }
-  // After an env step: done is bool [B] on the network's device, true where an episode ended. A
-  // recurrent policy that resets between episodes zeroes those rows.
+  // After an env step: done is bool [B] on the network's device, true where an episode ended, or
+  // undefined when none did. A recurrent policy that resets between episodes zeroes those rows.
   virtual void end_episodes(RecurrentState& state, const torch::Tensor& done) const {
     (void)state;
     (void)done;

@@ -110,7 +110,7 @@ RecurrentState RecurrentActorCriticImpl::initial_state(int64_t batch) const {
 
 void RecurrentActorCriticImpl::end_episodes(RecurrentState& state,
                                             const torch::Tensor& done) const {
-  if (!options_.reset_hidden_state) return;
+  if (!options_.reset_hidden_state || !done.defined()) return;
   const auto rows = done.view({-1, 1});
   state.hidden = state.hidden.masked_fill(rows, 0.0);
   if (state.cell.defined()) state.cell = state.cell.masked_fill(rows, 0.0);
