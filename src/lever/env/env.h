@@ -17,6 +17,10 @@ struct EnvSpec {
   ObsType obs_type = ObsType::kF32;
   int num_actions = 0;
   int max_episode_steps = 0;  // the env's own time limit; VecEnv truncates episodes there
+  // Image observations whose last axis holds this many consecutive frames, oldest first (Atari's
+  // 4-frame stack). A replay buffer then stores only the newest frame of each observation and
+  // rebuilds the stack when it samples; 1 = the channels are not a frame history.
+  int frame_stack = 1;
 
   int64_t obs_elements() const {
     int64_t n = 1;
@@ -32,6 +36,7 @@ struct StepResult {
   float reward = 0.0f;
   bool terminated = false;      // the episode ended inside the MDP (no bootstrapping)
   bool level_complete = false;  // the agent reached the level's goal (Procgen's level_complete)
+  bool life_lost = false;       // a game with lives lost one and goes on (DQN may end an episode)
 };
 
 class Env {

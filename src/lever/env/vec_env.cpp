@@ -27,6 +27,7 @@ VecEnv::VecEnv(const VecEnvOptions& options)
   rewards_.assign(n, 0.0f);
   terminated_.assign(n, 0);
   truncated_.assign(n, 0);
+  life_lost_.assign(n, 0);
   ended_.assign(n, 0);
   ended_record_.resize(n);
 
@@ -64,6 +65,7 @@ void VecEnv::reset() {
   std::fill(rewards_.begin(), rewards_.end(), 0.0f);
   std::fill(terminated_.begin(), terminated_.end(), 0);
   std::fill(truncated_.begin(), truncated_.end(), 0);
+  std::fill(life_lost_.begin(), life_lost_.end(), 0);
 }
 
 void VecEnv::step_range(int64_t begin, int64_t end, const int64_t* actions) {
@@ -79,6 +81,7 @@ void VecEnv::step_range(int64_t begin, int64_t end, const int64_t* actions) {
     rewards_[i] = result.reward;
     terminated_[i] = result.terminated;
     truncated_[i] = truncated;
+    life_lost_[i] = result.life_lost;
     ended_[i] = result.terminated || truncated;
     if (ended_[i]) {
       EpisodeRecord& record = ended_record_[i];

@@ -60,6 +60,7 @@ class VecEnv {
   torch::Tensor rewards() const { return reward_view_; }         // float [N]
   torch::Tensor terminated() const { return terminated_view_; }  // uint8 [N]
   torch::Tensor truncated() const { return truncated_view_; }    // uint8 [N]
+  const uint8_t* life_lost() const { return life_lost_.data(); }  // [N], see StepResult
 
   // Episodes that ended since the last call, in env order within each step.
   std::vector<EpisodeRecord> take_finished_episodes();
@@ -85,7 +86,7 @@ class VecEnv {
   int64_t num_levels_, start_level_, max_episode_steps_;
   std::vector<std::unique_ptr<Env>> envs_;
   std::vector<Slot> slots_;
-  std::vector<uint8_t> obs_, final_obs_, terminated_, truncated_;
+  std::vector<uint8_t> obs_, final_obs_, terminated_, truncated_, life_lost_;
   std::vector<float> rewards_;
   std::vector<EpisodeRecord> finished_;      // filled by the caller thread after each step
   std::vector<uint8_t> ended_;               // per env: did the last step end an episode
