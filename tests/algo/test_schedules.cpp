@@ -62,13 +62,13 @@ TEST(Optimizer, AdamWDecaysWeightsAndAdamDoesNot) {
   torch::manual_seed(0);
   auto weight = torch::ones({3});
   FlatParameters adam_params({weight});
-  FlatAdam adam = make_optimizer(Config::from_json({{"learning_rate", 0.1}}, "t"), adam_params);
+  FlatOptimizer adam = make_optimizer(Config::from_json({{"learning_rate", 0.1}}, "t"), adam_params);
   adam.step();  // zero gradient: Adam leaves the weights alone
   EXPECT_TRUE(torch::equal(adam_params.values(), torch::ones({3})));
 
   auto decayed = torch::ones({3});
   FlatParameters adamw_params({decayed});
-  FlatAdam adamw = make_optimizer(
+  FlatOptimizer adamw = make_optimizer(
       Config::from_json({{"learning_rate", 0.1}, {"optimizer", "adamw"}, {"weight_decay", 0.5}},
                         "t"),
       adamw_params);

@@ -164,7 +164,7 @@ TEST(TrpoValueFit, MaskedGradientsMoveTheValueButNotThePolicy) {
     options.shared = shared;
     ActorCritic net(options);
     FlatParameters& params = net->flat();
-    FlatAdam adam(params, 1e-2, 1e-8);
+    FlatOptimizer adam = FlatOptimizer::adam(params, 1e-2, 1e-8);
     const auto obs = torch::randn({16, 4});
     const auto before = net->forward(obs);
     for (int step = 0; step < 5; ++step) {

@@ -125,7 +125,7 @@ TEST(ConfigSchema, EveryKeyIsDocumentedUniqueAndValidByDefault) {
   std::set<std::string> names;
   json defaults = json::object();
   const std::set<std::string> sections = {"run",     "env",        "ppo", "trpo",
-                                           "network", "recurrence", "eval"};
+                                           "network", "recurrence", "dqn", "eval"};
   for (const ConfigKey& key : config_schema()) {
     EXPECT_TRUE(names.insert(key.name).second) << key.name;
     for (const std::string& alias : key.aliases) EXPECT_TRUE(names.insert(alias).second) << alias;

@@ -94,7 +94,7 @@ void expect_flat_adam_matches(double weight_decay) {
     }
   }
   const auto initial = net->flat().values().clone();
-  FlatAdam flat_adam(net->flat(), kLr, kEps, 0.9, 0.999, weight_decay);
+  FlatOptimizer flat_adam = FlatOptimizer::adam(net->flat(), kLr, kEps, 0.9, 0.999, weight_decay);
   std::unique_ptr<torch::optim::Optimizer> reference;
   if (weight_decay > 0) {
     reference = std::make_unique<torch::optim::AdamW>(
@@ -119,9 +119,9 @@ void expect_flat_adam_matches(double weight_decay) {
   EXPECT_GT((net->flat().values() - initial).abs().max().item<double>(), 0.02);
 }
 
-TEST(FlatAdam, MatchesTorchAdam) { expect_flat_adam_matches(0.0); }
+TEST(FlatOptimizer, MatchesTorchAdam) { expect_flat_adam_matches(0.0); }
 
-TEST(FlatAdam, WithWeightDecayMatchesTorchAdamW) { expect_flat_adam_matches(0.1); }
+TEST(FlatOptimizer, WithWeightDecayMatchesTorchAdamW) { expect_flat_adam_matches(0.1); }
 
 TEST(FlatParameters, ClipGradNormScalesLargeGradientsToMaxNorm) {
   ActorCritic net(small_options(false));

@@ -55,6 +55,10 @@ void save_checkpoint(const std::filesystem::path& path, const TrainingState& s) 
                 torch::tensor(s.env_discounted_returns.empty() ? std::vector<float>{}
                                                                : s.env_discounted_returns,
                               torch::kFloat32));
+  archive.write("target_params", s.target_params.defined()
+                                     ? s.target_params.detach().to(torch::kCPU)
+                                     : torch::empty({0}, torch::kFloat32));
+  archive.write("best_eval_return", c10::IValue(s.best_eval_return));
   std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
   const auto temp = temp_path_for(path);
   archive.save_to(temp.string());
@@ -105,6 +109,10 @@ TrainingState load_checkpoint(const std::filesystem::path& path) {
     returns = returns.contiguous();
     s.env_discounted_returns.assign(returns.data_ptr<float>(),
                                     returns.data_ptr<float>() + returns.numel());
+    // Written since DQN (issue 6); older checkpoints have neither.
+    torch::Tensor target;
+    if (archive.try_read("target_params", target) && target.numel() > 0) s.target_params = target;
+    if (archive.try_read("best_eval_return", value)) s.best_eval_return = value.toDouble();
   } catch (const CheckpointError&) {
     throw;
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct TrainingState {
   // Reward normalisation: running mean/var/count of the discounted return, and each env's return.
   double return_mean = 0.0, return_var = 1.0, return_count = 1e-4;
   std::vector<float> env_discounted_returns;
+  torch::Tensor target_params;  // DQN's target network (flat); undefined for other algorithms
+  // The highest mean evaluation return so far (the one best.pt holds).
+  double best_eval_return = -std::numeric_limits<double>::infinity();
 };
 
 void save_checkpoint(const std::filesystem::path& path, const TrainingState& state);

@@ -160,10 +160,19 @@ ScheduledValues scheduled_values(const Config& config, int64_t update, int64_t n
   return v;
 }
 
-FlatAdam make_optimizer(const Config& config, FlatParameters& params) {
-  const bool adamw = config.str("optimizer") == "adamw";
-  return FlatAdam(params, config.f64("learning_rate"), config.f64("adam_eps"), 0.9, 0.999,
-                  adamw ? config.f64("weight_decay") : 0.0);
+FlatOptimizer make_optimizer(const Config& config, FlatParameters& params) {
+  const std::string& rule = config.str("optimizer");
+  const double lr = config.f64("learning_rate");
+  if (rule == "rmsprop") {
+    return FlatOptimizer::rmsprop(params, lr, config.f64("rmsprop_alpha"),
+                                  config.f64("rmsprop_eps"), config.flag("rmsprop_centered"));
+  }
+  if (rule == "rmsprop_deepmind") {
+    return FlatOptimizer::rmsprop_deepmind(params, lr, config.f64("rmsprop_alpha"),
+                                           config.f64("rmsprop_eps"));
+  }
+  return FlatOptimizer::adam(params, lr, config.f64("adam_eps"), 0.9, 0.999,
+                             rule == "adamw" ? config.f64("weight_decay") : 0.0);
 }
 
 int64_t minibatches_per_epoch(const Config& config) {
@@ -181,7 +190,7 @@ void shuffle(std::vector<int64_t>& indices, Rng& rng) {
   for (size_t i = indices.size() - 1; i > 0; --i) std::swap(indices[i], indices[rng.below(i + 1)]);
 }
 
-OnPolicyRun::OnPolicyRun(const Config& c, const RunPaths& run_paths,
+TrainingRun::TrainingRun(const Config& c, const RunPaths& run_paths,
                          const TrainingState* resume_from, const TrainOptions& options)
     : config(c),
       paths(run_paths),
@@ -237,28 +246,29 @@ OnPolicyRun::OnPolicyRun(const Config& c, const RunPaths& run_paths,
   }
   first_update_ = s.update + 1;
   global_step_ = s.global_step;
+  best_eval_return_ = s.best_eval_return;
   previous_wall_seconds_ = s.wall_seconds;
 }
 
-void OnPolicyRun::restore_adam(const TrainingState& s, FlatAdam& optimizer) {
+void TrainingRun::restore_optimizer(const TrainingState& s, FlatOptimizer& optimizer) {
   torch::NoGradGuard no_grad;
   optimizer.exp_avg().copy_(s.adam_exp_avg);
   optimizer.exp_avg_sq().copy_(s.adam_exp_avg_sq);
   optimizer.set_steps(s.adam_steps);
 }
 
-void OnPolicyRun::add_steps(int64_t steps) {
+void TrainingRun::add_steps(int64_t steps) {
   global_step_ += steps;
   session_steps_ += steps;
 }
 
-double OnPolicyRun::session_steps_per_second() const {
+double TrainingRun::session_steps_per_second() const {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
   return seconds > 0 ? session_steps_ / seconds : 0.0;
 }
 
-TrainingState OnPolicyRun::checkpoint_state(int64_t update, const FlatAdam& optimizer) const {
+TrainingState TrainingRun::checkpoint_state(int64_t update, const FlatOptimizer& optimizer) const {
   TrainingState s;
   s.config = config.resolved();
   s.config[kReservedMetadataKey] = run_metadata(device.str());
@@ -277,12 +287,14 @@ TrainingState OnPolicyRun::checkpoint_state(int64_t update, const FlatAdam& opti
   s.return_var = reward_normalizer.var;
   s.return_count = reward_normalizer.count;
   s.env_discounted_returns = reward_normalizer.discounted;
+  s.target_params = target_params;
+  s.best_eval_return = best_eval_return_;
   return s;
 }
 
-bool OnPolicyRun::finish_update(int64_t update, const EpisodeTotals& episodes,
+bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
                                 const std::vector<Scalar>& algorithm_row,
-                                const StudyLosses& losses, const FlatAdam& optimizer,
+                                const StudyLosses& losses, const FlatOptimizer& optimizer,
                                 double rollout_seconds, double update_seconds) {
   ++updates_this_call_;
   if (episodes.episodes > 0) latest_train_return_ = episodes.return_sum / episodes.episodes;
@@ -324,6 +336,10 @@ bool OnPolicyRun::finish_update(int64_t update, const EpisodeTotals& episodes,
       result_.final_eval = test_eval;
       result_.final_train_eval = train_eval;
     }
+    if (test_eval.mean > best_eval_return_) {
+      best_eval_return_ = test_eval.mean;
+      save_checkpoint(paths.best_checkpoint(), checkpoint_state(update, optimizer));
+    }
   }
   row.push_back({"eval/train_mean_return", train_mean});
   row.push_back({"eval/test_mean_return", test_mean});
@@ -357,7 +373,7 @@ bool OnPolicyRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   return stopping;
 }
 
-TrainResult OnPolicyRun::finish(const std::string& algorithm_name) {
+TrainResult TrainingRun::finish(const std::string& algorithm_name) {
   progress_.finish();
   result_.total_steps = global_step_;
   result_.wall_seconds =
@@ -421,9 +437,10 @@ namespace {
 
 EncoderKind encoder_for(const Config& config, const EnvSpec& spec) {
   const std::string encoder = config.str("encoder");
-  const EncoderKind kind = encoder == "nature"   ? EncoderKind::kNature
-                           : encoder == "impala" ? EncoderKind::kImpala
-                                                 : EncoderKind::kMlp;
+  const EncoderKind kind = encoder == "nature"    ? EncoderKind::kNature
+                           : encoder == "impala"  ? EncoderKind::kImpala
+                           : encoder == "minatar" ? EncoderKind::kMinatar
+                                                  : EncoderKind::kMlp;
   if (kind != EncoderKind::kMlp && spec.obs_type != ObsType::kU8Image) {
     throw UsageError("encoder '" + encoder + "' reads images, but env '" + spec.id +
                      "' observes vectors; use encoder mlp");
@@ -457,12 +474,31 @@ std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
   std::shared_ptr<Policy> policy;
   if (config.str("policy") == "recurrent_ppo") {
     policy = make_recurrent_actor_critic(config, spec).ptr();
+  } else if (config.str("policy") == "dqn") {
+    policy = make_q_network(config, spec).ptr();
   } else {
     policy = make_actor_critic(config, spec).ptr();
   }
   policy->module().to(device);
   policy->flatten();  // after the move, so the flat buffers live on the device
   return policy;
+}
+
+QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
+  QNetworkOptions o;
+  o.encoder = encoder_for(config, spec);
+  if (o.encoder == EncoderKind::kMlp && spec.obs_type == ObsType::kU8Image) {
+    throw UsageError("env '" + spec.id +
+                     "' observes images: dqn needs encoder nature, impala or minatar");
+  }
+  o.obs_dim = spec.obs_elements();
+  o.image_shape = spec.obs_shape;
+  o.feature_dim = config.i64("feature_dim");
+  o.impala_channels = config.int_list("impala_channels");
+  o.hidden_sizes = config.int_list("hidden_sizes");
+  o.num_actions = spec.num_actions;
+  o.epsilon = config.f64("eval_epsilon");
+  return QNetwork(o);
 }
 
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {

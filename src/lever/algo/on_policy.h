@@ -1,11 +1,14 @@
-// What every on-policy algorithm (PPO, TRPO) shares around its own update: the training and
-// evaluation envs, the network, the random generators, reward normalisation, the rollout storage
-// and its collection, and the end of each update (evaluate, log, checkpoint). An algorithm's file
-// then reads top to bottom: collect_rollout, its update, finish_update.
+// What every algorithm shares around its own update: the training and evaluation envs, the
+// network, the random generators, and the end of each update (evaluate, log, checkpoint, best.pt)
+// in TrainingRun; for the on-policy ones (PPO, TRPO, recurrent PPO) also reward normalisation, the
+// rollout storage and its collection. An on-policy algorithm's file then reads top to bottom:
+// collect_rollout, its update, finish_update; DQN's (dqn.cpp): act, store, learn, and
+// finish_update after each iteration of num_steps env steps.
 #pragma once
 #include <torch/torch.h>
 
 #include <chrono>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,7 @@
 #include "lever/nn/actor_critic.h"
 #include "lever/nn/flat_params.h"
 #include "lever/nn/policy.h"
+#include "lever/nn/q_network.h"
 #include "lever/nn/recurrent_actor_critic.h"
 
 namespace lever {
@@ -35,6 +39,8 @@ torch::Device resolve_device(const std::string& device, bool image_observations)
 // The network a config describes, for an env's observation and action spaces.
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec);
 RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec);
+// DQN's Q-network; as a Policy it acts ε-greedily with the config's eval_epsilon.
+QNetwork make_q_network(const Config& config, const EnvSpec& spec);
 // Whichever of the two the config's policy needs, on device with its parameters flattened.
 std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
                                     const torch::Device& device);
@@ -110,8 +116,9 @@ struct ScheduledValues {
 };
 ScheduledValues scheduled_values(const Config& config, int64_t update, int64_t num_updates);
 
-// The optimiser a config asks for (Adam, or AdamW with weight_decay) over params.
-FlatAdam make_optimizer(const Config& config, FlatParameters& params);
+// The optimiser a config asks for (Adam, AdamW with weight_decay, RMSProp or DeepMind's RMSProp)
+// over params.
+FlatOptimizer make_optimizer(const Config& config, FlatParameters& params);
 
 // num_minibatches when set, else the batch divided by minibatch_size.
 int64_t minibatches_per_epoch(const Config& config);
@@ -127,12 +134,12 @@ struct StudyLosses {
   double pi_loss, value_loss, entropy_loss;
 };
 
-class OnPolicyRun {
+class TrainingRun {
  public:
   // Builds the envs, the network (on its device) and the generators from the config. With
   // resume_from, restores the network, generators, counters and reward normalisation (the
-  // algorithm restores its own optimiser with restore_adam).
-  OnPolicyRun(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
+  // algorithm restores its own optimiser with restore_optimizer).
+  TrainingRun(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
               const TrainOptions& options);
 
   int64_t num_updates() const { return num_updates_; }
@@ -143,7 +150,7 @@ class OnPolicyRun {
   // Env steps per second since this process started training.
   double session_steps_per_second() const;
 
-  static void restore_adam(const TrainingState& state, FlatAdam& optimizer);
+  static void restore_optimizer(const TrainingState& state, FlatOptimizer& optimizer);
 
   // Ends an update: evaluates on training and test levels when due (and always after the last
   // update), writes one metrics row (the episode columns, then algorithm_row, then timings and
@@ -151,7 +158,7 @@ class OnPolicyRun {
   // must stop here (finished, or a stop was requested).
   bool finish_update(int64_t update, const EpisodeTotals& episodes,
                      const std::vector<Scalar>& algorithm_row, const StudyLosses& losses,
-                     const FlatAdam& optimizer, double rollout_seconds, double update_seconds);
+                     const FlatOptimizer& optimizer, double rollout_seconds, double update_seconds);
 
   // Writes summary.json (when finished) and reward_curve.png; returns the run's result.
   TrainResult finish(const std::string& algorithm_name);
@@ -168,9 +175,11 @@ class OnPolicyRun {
   RecurrentActorCritic recurrent_net;
   Rng action_rng, shuffle_rng, eval_rng;
   RewardNormalizer reward_normalizer;
+  // Checkpointed with the network when set: DQN's target network (its flat values).
+  torch::Tensor target_params;
 
  private:
-  TrainingState checkpoint_state(int64_t update, const FlatAdam& optimizer) const;
+  TrainingState checkpoint_state(int64_t update, const FlatOptimizer& optimizer) const;
 
   TrainOptions options_;
   int64_t total_steps_, batch_size_, num_updates_;
@@ -181,6 +190,7 @@ class OnPolicyRun {
   double previous_wall_seconds_ = 0.0;
   std::chrono::steady_clock::time_point session_start_;
   double latest_train_return_, latest_eval_return_;
+  double best_eval_return_ = -std::numeric_limits<double>::infinity();
   MetricsLog log_;
   ProgressLine progress_;
   TrainResult result_;

@@ -11,7 +11,7 @@ namespace lever {
 namespace {
 
 // The hyperparameters PPO's update reads, resolved from the config once (docs/CONFIG.md has the
-// meanings). The run length, envs and evaluation belong to OnPolicyRun.
+// meanings). The run length, envs and evaluation belong to TrainingRun.
 struct PpoHyperparameters {
   int64_t num_envs, num_steps, num_epochs, minibatch_size;
   double learning_rate, adam_eps, gamma, gae_lambda, max_grad_norm, target_kl;
@@ -45,12 +45,12 @@ struct PpoHyperparameters {
 TrainResult train(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
                   const TrainOptions& options) {
   const PpoHyperparameters hp(config);
-  OnPolicyRun run(config, paths, resume_from, options);
+  TrainingRun run(config, paths, resume_from, options);
   ActorCritic& net = run.net;
   FlatParameters& params = run.params;
   const torch::Device device = run.device;
-  FlatAdam optimizer = make_optimizer(config, params);
-  if (resume_from) OnPolicyRun::restore_adam(*resume_from, optimizer);
+  FlatOptimizer optimizer = make_optimizer(config, params);
+  if (resume_from) TrainingRun::restore_optimizer(*resume_from, optimizer);
 
   const int64_t T = hp.num_steps, N = hp.num_envs;
   Rollout rollout(T, N, run.envs.spec(), device);

@@ -152,12 +152,12 @@ struct RecurrentPpoHyperparameters {
 TrainResult run_recurrent_ppo(const Config& config, const RunPaths& paths,
                               const TrainingState* resume_from, const TrainOptions& options) {
   const RecurrentPpoHyperparameters hp(config);
-  OnPolicyRun run(config, paths, resume_from, options);
+  TrainingRun run(config, paths, resume_from, options);
   RecurrentActorCritic& net = run.recurrent_net;
   FlatParameters& params = run.params;
   const torch::Device device = run.device;
-  FlatAdam optimizer = make_optimizer(config, params);
-  if (resume_from) OnPolicyRun::restore_adam(*resume_from, optimizer);
+  FlatOptimizer optimizer = make_optimizer(config, params);
+  if (resume_from) TrainingRun::restore_optimizer(*resume_from, optimizer);
 
   const int64_t T = hp.num_steps, N = hp.num_envs;
   RecurrentRollout rollout(T, N, run.envs.spec(), device, hp.hidden_state_size, hp.lstm);

@@ -23,6 +23,8 @@ struct RunPaths {
   std::filesystem::path study_log() const { return dir / "log.json"; }
   std::filesystem::path checkpoints() const { return dir / "checkpoints"; }
   std::filesystem::path final_checkpoint() const { return dir / "final.pt"; }
+  // The weights of the highest mean evaluation return on test levels so far.
+  std::filesystem::path best_checkpoint() const { return dir / "best.pt"; }
   std::filesystem::path summary() const { return dir / "summary.json"; }
   std::filesystem::path reward_curve() const { return dir / "reward_curve.png"; }
 };

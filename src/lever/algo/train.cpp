@@ -1,5 +1,6 @@
 #include "lever/algo/train.h"
 
+#include "lever/algo/dqn.h"
 #include "lever/algo/ppo.h"
 #include "lever/algo/recurrent_ppo.h"
 #include "lever/algo/run_files.h"
@@ -17,6 +18,7 @@ TrainResult run(const Config& config, const RunPaths& paths, const TrainingState
   if (config.str("policy") == "recurrent_ppo") {
     return run_recurrent_ppo(config, paths, resume_from, options);
   }
+  if (config.str("policy") == "dqn") return run_dqn(config, paths, resume_from, options);
   return run_ppo(config, paths, resume_from, options);
 }
 

@@ -1,4 +1,4 @@
-// One entry point for every policy optimiser: picks PPO or TRPO from the config's `policy` key, so
+// One entry point for every policy optimiser: picks PPO, TRPO, recurrent PPO or DQN from the config's `policy` key, so
 // the CLI, sweeps and population training start and resume runs the same way.
 #pragma once
 #include <filesystem>
@@ -12,6 +12,11 @@ struct TrainOptions {
   bool quiet = false;
   bool overwrite = false;           // a new run replaces what the directory held
   int64_t stop_after_updates = -1;  // stop (as if interrupted) after this many updates in this call
+  // DQN: start even when the replay buffer looks larger than the memory available.
+  bool ignore_memory_check = false;
+  // DQN: write debug/ in the run directory: PNGs of the stacked states fed to the network and a
+  // video of the raw game frames.
+  bool debug = false;
 };
 
 struct TrainResult {

@@ -1,7 +1,7 @@
 // TRPO, read top to bottom: collect a rollout, take one natural-gradient step on the surrogate
 // advantage inside the KL trust region (conjugate gradient on Fisher-vector products, then a
 // backtracking line search), fit the value function with Adam, log, evaluate, checkpoint. The run
-// around the update (envs, rollout, evaluation, logs, checkpoints) is OnPolicyRun, as for PPO.
+// around the update (envs, rollout, evaluation, logs, checkpoints) is TrainingRun, as for PPO.
 #include "lever/algo/trpo.h"
 
 #include <chrono>
@@ -90,14 +90,14 @@ std::pair<double, double> surrogate_and_kl(ActorCritic& net, const PolicyBatch& 
 TrainResult train(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
                   const TrainOptions& options) {
   const TrpoHyperparameters hp(config);
-  OnPolicyRun run(config, paths, resume_from, options);
+  TrainingRun run(config, paths, resume_from, options);
   ActorCritic& net = run.net;
   FlatParameters& params = run.params;
   const torch::Device device = run.device;
   // Adam fits the value function only: its gradients are masked to the value-only parameters, so
   // the policy moves by the trust-region step alone.
-  FlatAdam value_optimizer = make_optimizer(config, params);
-  if (resume_from) OnPolicyRun::restore_adam(*resume_from, value_optimizer);
+  FlatOptimizer value_optimizer = make_optimizer(config, params);
+  if (resume_from) TrainingRun::restore_optimizer(*resume_from, value_optimizer);
   const torch::Tensor value_mask = net->value_only_mask();
 
   const int64_t T = hp.num_steps, N = hp.num_envs, B = T * N;

@@ -4,8 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "lever/algo/on_policy.h"
+#include "lever/algo/replay_buffer.h"
 #include "lever/algo/train.h"
 #include "lever/core/machine.h"
 #include "lever/core/rng.h"
@@ -81,6 +85,91 @@ nlohmann::json bench_ppo(int64_t total_steps, bool quiet) {
   out["torch_threads"] = 1;
   out["blas"] = blas_library();
   out["settings"] = "4 envs x 128 steps, 4 epochs x 4 minibatches of 128, 64-64 tanh actor+critic";
+  return out;
+}
+
+}  // namespace lever
+
+namespace lever {
+namespace {
+
+// This process's resident memory (VmRSS of /proc/self/status) in bytes; 0 when unknown.
+uint64_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  const std::string key = "VmRSS:";
+  while (std::getline(status, line)) {
+    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size())) * 1024;
+  }
+  return 0;
+}
+
+}  // namespace
+
+nlohmann::json bench_replay(int64_t capacity, double seconds) {
+  // Real frames: breakout with random actions, DQN's 84x84 grey 4-frame stacks.
+  VecEnvOptions options;
+  options.env_id = "breakout";
+  options.num_envs = 1;
+  options.num_threads = 1;
+  options.seed = 1;
+  VecEnv envs(options);
+  const EnvSpec& spec = envs.spec();
+  const uint64_t rss_before = resident_bytes();
+  ReplayBuffer replay(capacity, 1, spec);
+  Rng rng(1);
+  auto actions = torch::zeros({1}, torch::kInt64);
+  const size_t obs_bytes = spec.obs_bytes();
+  const auto obs_of = [&](const torch::Tensor& view) {
+    return static_cast<const uint8_t*>(view.data_ptr());
+  };
+  replay.start_episode(0, obs_of(envs.observations()));
+  const auto fill_start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < capacity; ++i) {
+    actions.data_ptr<int64_t>()[0] = static_cast<int64_t>(rng.below(spec.num_actions));
+    envs.step(actions);
+    const bool ended = envs.terminated().data_ptr<uint8_t>()[0] || envs.truncated().data_ptr<uint8_t>()[0];
+    replay.add_step(0, actions.data_ptr<int64_t>()[0], envs.rewards().data_ptr<float>()[0],
+                    envs.terminated().data_ptr<uint8_t>()[0] != 0,
+                    obs_of(ended ? envs.final_observations() : envs.observations()));
+    if (ended) replay.start_episode(0, obs_of(envs.observations()));
+  }
+  const double fill_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
+  const uint64_t rss_after = resident_bytes();
+
+  constexpr int64_t kBatch = 32;
+  std::vector<uint8_t> obs(kBatch * obs_bytes), next_obs(kBatch * obs_bytes);
+  std::vector<int64_t> batch_actions(kBatch);
+  std::vector<float> rewards(kBatch), terminals(kBatch);
+  const ReplayBatch batch{obs.data(), next_obs.data(), batch_actions.data(), rewards.data(),
+                          terminals.data(), nullptr};
+  int64_t batches = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0.0;
+  while (elapsed < seconds) {
+    for (int i = 0; i < 100; ++i) replay.sample(kBatch, rng, batch);
+    batches += 100;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  const double stacked_bytes = static_cast<double>(obs_bytes);  // one 4-frame observation
+  nlohmann::json out;
+  out["benchmark"] = "replay_breakout_84x84x4";
+  out["capacity"] = replay.capacity();
+  out["bytes"] = replay.bytes();
+  out["bytes_per_transition"] = static_cast<double>(replay.bytes()) / replay.capacity();
+  out["gib_per_million_transitions"] =
+      static_cast<double>(replay.bytes()) / replay.capacity() * 1e6 / (1024.0 * 1024 * 1024);
+  out["resident_bytes_added"] = rss_after > rss_before ? rss_after - rss_before : 0;
+  // What a buffer of stacked observations takes per transition: obs and next obs (SB3's default),
+  // or obs only (SB3's optimize_memory_usage, CleanRL's Atari DQN).
+  out["stacked_obs_and_next_bytes_per_transition"] = 2 * stacked_bytes + 4 + 8 + 1;
+  out["stacked_obs_bytes_per_transition"] = stacked_bytes + 4 + 8 + 1;
+  out["batch"] = kBatch;
+  out["batches_per_second"] = batches / elapsed;
+  out["samples_per_second"] = batches * kBatch / elapsed;
+  out["fill_steps_per_second"] = capacity / fill_seconds;
   return out;
 }
 

@@ -112,7 +112,7 @@ int run(int argc, char** argv) {
   std::string config_path, name, run_dir_option, device;
   std::vector<std::string> overrides;
   int64_t seed = -1;
-  bool quiet = false, overwrite = false;
+  bool quiet = false, overwrite = false, debug = false, ignore_memory_check = false;
   train->add_option("config", config_path,
                     "Experiment file: JSON or YAML (docs/CONFIG.md; the recurrent PPO "
                     "reference's YAML loads as written), or a train-procgen hyperparameter file "
@@ -125,6 +125,11 @@ int run(int argc, char** argv) {
   train->add_option("--device", device, "cpu, cuda or auto (key device)");
   train->add_flag("--quiet", quiet, "No progress line");
   train->add_flag("--overwrite", overwrite, "Replace a run already in the run directory");
+  train->add_flag("--debug", debug,
+                  "dqn: write <run>/debug/: PNGs of the stacked states fed to the network "
+                  "(zero-filled frames outlined red) and a video of the raw game frames");
+  train->add_flag("--ignore-memory-check", ignore_memory_check,
+                  "dqn: start even when the replay buffer exceeds the available memory");
   // train-procgen-pytorch's train.py flags, each standing for one lever key.
   std::string param_name, exp_name;
   train->add_option("--param_name,--param-name", param_name,
@@ -157,6 +162,8 @@ int run(int argc, char** argv) {
   std::string resume_dir;
   resume->add_option("run_dir", resume_dir, "The run's directory")->required();
   resume->add_flag("--quiet", quiet, "No progress line");
+  resume->add_flag("--ignore-memory-check", ignore_memory_check,
+                   "dqn: start even when the replay buffer exceeds the available memory");
 
   // eval
   auto* eval = app.add_subcommand("eval", "Evaluate a trained agent over full episodes");
@@ -179,15 +186,20 @@ int run(int argc, char** argv) {
   int64_t bench_steps = 200000;
   int bench_num_envs = 64;
   double bench_seconds = 1.0;
-  bench->add_option("what", bench_what, "ppo or envs")
+  int64_t bench_capacity = 100000;
+  bench->add_option("what", bench_what,
+                    "ppo (CartPole training), envs (steps/s of every env) or replay (DQN's "
+                    "replay buffer: bytes per transition, samples/s)")
       ->required()
-      ->check(CLI::IsMember({"ppo", "envs"}));
+      ->check(CLI::IsMember({"ppo", "envs", "replay"}));
+  bench->add_option("--capacity", bench_capacity, "replay: transitions to store")
+      ->check(CLI::PositiveNumber);
   bench->add_flag("--json", as_json, "Print one JSON object");
   bench->add_option("--steps", bench_steps, "ppo: env steps to train for")
       ->check(CLI::PositiveNumber);
   bench->add_option("--num-envs", bench_num_envs, "envs: how many envs to step together")
       ->check(CLI::PositiveNumber);
-  bench->add_option("--seconds", bench_seconds, "envs: seconds per measurement")
+  bench->add_option("--seconds", bench_seconds, "envs, replay: seconds per measurement")
       ->check(CLI::PositiveNumber);
 
   // envs
@@ -290,6 +302,8 @@ int run(int argc, char** argv) {
     TrainOptions options;
     options.quiet = quiet;
     options.overwrite = overwrite;
+    options.debug = debug;
+    options.ignore_memory_check = ignore_memory_check;
     const TrainResult result = train_run(config, run_dir, options);
     print_result(result, run_dir);
     return result.finished ? 0 : 130;
@@ -298,6 +312,7 @@ int run(int argc, char** argv) {
     install_stop_handlers();
     TrainOptions options;
     options.quiet = quiet;
+    options.ignore_memory_check = ignore_memory_check;
     const TrainResult result = resume_run(resume_dir, options);
     print_result(result, resume_dir);
     return result.finished ? 0 : 130;
@@ -320,8 +335,9 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (bench->parsed()) {
-    nlohmann::json result = bench_what == "ppo" ? bench_ppo(bench_steps, as_json)
-                                                : bench_envs(bench_num_envs, bench_seconds);
+    nlohmann::json result = bench_what == "ppo"      ? bench_ppo(bench_steps, as_json)
+                            : bench_what == "replay" ? bench_replay(bench_capacity, bench_seconds)
+                                                     : bench_envs(bench_num_envs, bench_seconds);
     if (as_json) {
       std::cout << result.dump() << "\n";
     } else {

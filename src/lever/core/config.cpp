@@ -123,13 +123,42 @@ std::vector<ConfigKey> build_schema() {
       Key("env", "minigrid_random_length", Type::kBool, false)
           .doc("minigrid_memory: draw the corridor's length at random each episode (MiniGrid's "
                "*Random variants)."),
+      Key("env", "frame_skip", Type::kInt, 4)
+          .range(1, 100)
+          .doc("Arcade games (breakout, pong): emulated frames per agent step, the action "
+               "repeated; the observation is the max over the last two."),
+      Key("env", "noop_max", Type::kInt, 30)
+          .range(0, 10000)
+          .doc("Arcade games: each episode starts with a random number in [0, noop_max] of "
+               "no-op steps (DQN's no-op starts)."),
+      Key("env", "sticky_action_prob", Type::kFloat, 0.0)
+          .range(0, 0.999)
+          .doc("Arcade games: per emulated frame, the previous action repeats with this "
+               "probability (Machado et al.'s sticky actions; ALE v5 uses 0.25)."),
+      Key("env", "frame_stack", Type::kInt, 4)
+          .range(1, 64)
+          .doc("Arcade games: frames in each observation (the last axis), oldest first; "
+               "zero-filled at an episode's start."),
+      Key("env", "screen_size", Type::kInt, 84)
+          .range(8, 1024)
+          .doc("Arcade games: side of the square grey observation frames (area-averaged from "
+               "210×160)."),
+      Key("env", "fire_reset", Type::kBool, true)
+          .doc("Arcade games with a FIRE action: press it once after the no-ops at each reset, "
+               "as SB3's FireResetEnv (Breakout waits for FIRE to serve)."),
+      Key("env", "minatar_sticky_action_prob", Type::kFloat, 0.1)
+          .range(0, 0.999)
+          .doc("minatar_breakout: probability that the previous action repeats (MinAtar's "
+               "default 0.1)."),
 
       Key("ppo", "policy", Type::kString, "ppo")
-          .choices({"ppo", "trpo", "recurrent_ppo"})
+          .choices({"ppo", "trpo", "recurrent_ppo", "dqn"})
           .doc("Policy optimiser: ppo (clipped surrogate), trpo (KL-constrained natural "
                "gradient step; its value function uses learning_rate, num_epochs and "
-               "minibatch_size) or recurrent_ppo (PPO with a GRU/LSTM policy trained by "
-               "truncated back-propagation through time; see the recurrence section)."),
+               "minibatch_size), recurrent_ppo (PPO with a GRU/LSTM policy trained by "
+               "truncated back-propagation through time; see the recurrence section) or dqn "
+               "(deep Q-learning from a replay buffer; see the dqn section, which also lists "
+               "the defaults dqn changes)."),
       Key("ppo", "num_updates", Type::kInt, 0)
           .aliases({"updates"})
           .at_least(0)
@@ -138,7 +167,9 @@ std::vector<ConfigKey> build_schema() {
       Key("ppo", "num_steps", Type::kInt, 128)
           .aliases({"worker_steps"})
           .range(1, 1000000)
-          .doc("Rollout length per env; an update learns from num_envs × num_steps transitions."),
+          .doc("Rollout length per env; an update learns from num_envs × num_steps transitions. "
+               "dqn: env steps per env between two rows of metrics (an iteration; eval_every "
+               "and checkpoint_every count iterations)."),
       Key("ppo", "num_epochs", Type::kInt, 4)
           .aliases({"update_epochs", "epochs"})
           .range(1, 1000)
@@ -174,14 +205,27 @@ std::vector<ConfigKey> build_schema() {
           .doc("Polynomial schedule: T, the updates over which the learning rate decays from "
                "learning_rate to learning_rate_final; 0 = no polynomial schedule."),
       Key("ppo", "optimizer", Type::kString, "adam")
-          .choices({"adam", "adamw"})
-          .doc("adam, or adamw (decoupled weight decay, as PyTorch's AdamW; the recurrent PPO "
-               "reference uses it)."),
+          .choices({"adam", "adamw", "rmsprop", "rmsprop_deepmind"})
+          .doc("adam; adamw (decoupled weight decay, as PyTorch's AdamW; the recurrent PPO "
+               "reference uses it); rmsprop (PyTorch's RMSprop: ε outside the square root); "
+               "rmsprop_deepmind (the Nature DQN's centred RMSProp with ε inside the square "
+               "root: Δw = lr·g/√(E[g²] − E[g]² + ε))."),
       Key("ppo", "weight_decay", Type::kFloat, 0.01)
           .range(0, 1)
           .doc("AdamW's decoupled weight decay (PyTorch's default 0.01); only with optimizer "
                "adamw."),
       Key("ppo", "adam_eps", Type::kFloat, 1e-5).above_up_to(0, 1).doc("Adam's epsilon."),
+      Key("ppo", "rmsprop_alpha", Type::kFloat, 0.95)
+          .range(0, 0.9999)
+          .doc("rmsprop and rmsprop_deepmind: decay of the running means of g and g² (the Nature "
+               "DQN's 0.95; PyTorch's default is 0.99)."),
+      Key("ppo", "rmsprop_eps", Type::kFloat, 0.01)
+          .above_up_to(0, 1)
+          .doc("rmsprop and rmsprop_deepmind: ε (the Nature DQN's min squared gradient 0.01; "
+               "PyTorch's default is 1e-8)."),
+      Key("ppo", "rmsprop_centered", Type::kBool, false)
+          .doc("rmsprop: divide by the gradient's running variance instead of its running "
+               "second moment (rmsprop_deepmind always does)."),
       Key("ppo", "gamma", Type::kFloat, 0.99).range(0, 1).doc("Discount factor."),
       Key("ppo", "gae_lambda", Type::kFloat, 0.95)
           .aliases({"lamda"})
@@ -265,9 +309,10 @@ std::vector<ConfigKey> build_schema() {
                "baselines (5); 1 = all."),
 
       Key("network", "encoder", Type::kString, "mlp")
-          .choices({"mlp", "nature", "impala"})
+          .choices({"mlp", "nature", "impala", "minatar"})
           .doc("Observation encoder: mlp (flat vectors), nature (Nature CNN) or impala (IMPALA "
-               "CNN) for images."),
+               "CNN) for images, minatar (MinAtar's conv 16 3×3 stride 1, then dense) for "
+               "10×10 MinAtar grids."),
       Key("network", "impala_channels", Type::kIntList, json::array({16, 32, 32}))
           .range(1, 1024)
           .doc("Channels of the IMPALA CNN's stacks (conv 3x3, max-pool 3x3 s2, two residual "
@@ -305,6 +350,58 @@ std::vector<ConfigKey> build_schema() {
           .doc("recurrent_ppo: zero the hidden state when an episode starts; false carries it "
                "across episodes."),
 
+      Key("dqn", "buffer_size", Type::kInt, 1000000)
+          .aliases({"replay_memory", "replay_capacity"})
+          .range(1, int64_t{1} << 40)
+          .doc("dqn: replay buffer capacity in transitions (allocated once at start; stacked "
+               "frames are stored once each)."),
+      Key("dqn", "learning_starts", Type::kInt, 50000)
+          .aliases({"replay_start_size", "learn_start"})
+          .at_least(0)
+          .doc("dqn: agent steps of ε-greedy play (summed over envs) before the first update."),
+      Key("dqn", "train_frequency", Type::kInt, 4)
+          .aliases({"train_freq", "update_freq"})
+          .range(1, 1000000)
+          .doc("dqn: agent steps (summed over envs) between gradient updates."),
+      Key("dqn", "gradient_steps", Type::kInt, 1)
+          .range(1, 1000)
+          .doc("dqn: gradient steps at each update."),
+      Key("dqn", "target_update_interval", Type::kInt, 10000)
+          .aliases({"target_network_frequency", "target_q"})
+          .range(1, int64_t{1} << 40)
+          .doc("dqn: agent steps (summed over envs, as DeepMind's target_q) between target "
+               "network updates."),
+      Key("dqn", "tau", Type::kFloat, 1.0)
+          .above_up_to(0, 1)
+          .doc("dqn: target update θ' ← τθ + (1 − τ)θ'; 1 = hard copy."),
+      Key("dqn", "exploration_initial_eps", Type::kFloat, 1.0)
+          .aliases({"start_e"})
+          .range(0, 1)
+          .doc("dqn: ε of ε-greedy at the start."),
+      Key("dqn", "exploration_final_eps", Type::kFloat, 0.1)
+          .aliases({"end_e"})
+          .range(0, 1)
+          .doc("dqn: ε after the linear decay."),
+      Key("dqn", "exploration_fraction", Type::kFloat, 0.1)
+          .above_up_to(0, 1)
+          .doc("dqn: fraction of total_steps over which ε decays linearly."),
+      Key("dqn", "eval_epsilon", Type::kFloat, 0.05)
+          .aliases({"eval_eps"})
+          .range(0, 1)
+          .doc("dqn: ε of evaluation episodes (eval_deterministic = greedy)."),
+      Key("dqn", "double_dqn", Type::kBool, false)
+          .doc("dqn: the online network picks the next action, the target network values it "
+               "(van Hasselt et al. 2016)."),
+      Key("dqn", "td_loss", Type::kString, "huber")
+          .choices({"huber", "mse"})
+          .doc("dqn: huber (smooth L1 with δ = 1: the Nature DQN's TD-error clipping) or mse."),
+      Key("dqn", "clip_reward", Type::kBool, true)
+          .doc("dqn: train on sign(reward) ∈ {−1, 0, 1}, as the Nature DQN; returns are logged "
+               "unclipped."),
+      Key("dqn", "terminal_on_life_loss", Type::kBool, true)
+          .doc("dqn: a lost life ends the transition as terminal (no bootstrap) in games with "
+               "lives; the episode itself goes on. Machado et al. 2018 advise false."),
+
       Key("eval", "eval_every", Type::kInt, 10)
           .at_least(0)
           .doc("Updates between evaluations; 0 = only at the end."),
@@ -330,10 +427,16 @@ struct SectionInfo {
 const SectionInfo kSections[] = {
     {"run", "What to train, for how long, on which device."},
     {"env", "The training environments."},
-    {"ppo", "The policy update: PPO's, and the keys TRPO shares with it."},
+    {"ppo", "The policy update: PPO's, and the keys TRPO and DQN share with it."},
     {"trpo", "TRPO's natural-gradient step (policy trpo)."},
     {"network", "The actor-critic network."},
     {"recurrence", "The recurrent layer of policy recurrent_ppo, trained by truncated BPTT."},
+    {"dqn",
+     "Deep Q-learning (policy dqn). With policy dqn, keys the config leaves unset take DQN's "
+     "defaults instead (CleanRL's dqn_atari and SB3's DQN): num_envs 1, num_steps 1000, "
+     "minibatch_size 32, learning_rate 1e-4, anneal_lr false, adam_eps 1e-8, max_grad_norm 10, "
+     "feature_dim 512, hidden_sizes [120, 84], activation relu, eval_every 25, "
+     "checkpoint_every 25."},
     {"eval", "Evaluation of the policy during and after training."},
 };
 
@@ -527,6 +630,15 @@ void check_reserved(const json& value, const std::string& source) {
   }
 }
 
+// What policy dqn changes when the config leaves the key unset: PPO's defaults would make a poor
+// DQN (a minibatch of 128, gradients clipped at 0.5, eight envs).
+const std::pair<const char*, json> kDqnDefaults[] = {
+    {"num_envs", 1},          {"num_steps", 1000},          {"minibatch_size", 32},
+    {"learning_rate", 1e-4},  {"anneal_lr", false},         {"adam_eps", 1e-8},
+    {"max_grad_norm", 10.0},  {"feature_dim", 512},         {"hidden_sizes", json::array({120, 84})},
+    {"activation", "relu"},   {"eval_every", 25},           {"checkpoint_every", 25},
+};
+
 }  // namespace
 
 const std::vector<ConfigKey>& config_schema() {
@@ -621,6 +733,7 @@ Config Config::from_json(const json& j, const std::string& source,
     config.apply_reference(setting, source);
   }
   for (const std::string& override_text : overrides) config.apply_override(override_text, "--set");
+  config.apply_policy_defaults();
   config.check_cross_key();
   return config;
 }
@@ -628,6 +741,7 @@ Config Config::from_json(const json& j, const std::string& source,
 void Config::set(const std::string& key_equals_value, const std::string& source) {
   Config updated = *this;
   updated.apply_override(key_equals_value, source);
+  updated.apply_policy_defaults();
   updated.check_cross_key();
   *this = std::move(updated);
 }
@@ -673,6 +787,17 @@ void Config::apply_reference(const ReferenceSetting& setting, const std::string&
   set_order_[found->second] = ++next_order_;
 }
 
+void Config::apply_policy_defaults() {
+  const bool dqn = values_.at("policy").get<std::string>() == "dqn";
+  const auto& index = schema_index().canonical;
+  for (const auto& [name, value] : kDqnDefaults) {
+    const size_t i = index.at(name);
+    if (set_order_[i] != 0) continue;  // the config or --set chose it
+    values_[name] = dqn ? value : config_schema()[i].default_value;
+    sources_[i] = dqn ? "dqn defaults" : "defaults";
+  }
+}
+
 void Config::check_cross_key() const {
   const auto& index = schema_index().canonical;
   // Blame whichever source changed one of the keys last.
@@ -692,6 +817,8 @@ void Config::check_cross_key() const {
     throw ConfigError(blame({"minigrid_size"}) + ": key 'minigrid_size' must be odd, got " +
                       std::to_string(values_.at("minigrid_size").get<int64_t>()));
   }
+  // DQN samples its minibatches from the replay buffer: no rollout for them to divide.
+  if (values_.at("policy").get<std::string>() == "dqn") return;
   const int64_t batch =
       values_.at("num_envs").get<int64_t>() * values_.at("num_steps").get<int64_t>();
   const int64_t minibatches = values_.at("num_minibatches").get<int64_t>();

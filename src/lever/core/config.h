@@ -65,6 +65,8 @@ class Config {
   void apply_override(const std::string& key_equals_value, const std::string& source);
   void apply(const std::string& name, const nlohmann::json& value, const std::string& source);
   void apply_reference(const ReferenceSetting& setting, const std::string& source);
+  // Policy dqn's own defaults for the keys no source set (see the dqn section of CONFIG.md).
+  void apply_policy_defaults();
   void check_cross_key() const;
   const nlohmann::json& typed(const std::string& key, ConfigType type) const;
 

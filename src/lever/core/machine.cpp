@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <string>
 #include <thread>
 
 namespace lever {
@@ -59,6 +60,16 @@ nlohmann::json machine_info() {
   if (uname(&uts) == 0) info["os"] = std::string(uts.sysname) + " " + uts.release;
   info["blas"] = blas_library();
   return info;
+}
+
+uint64_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  const std::string key = "MemAvailable:";
+  while (std::getline(meminfo, line)) {
+    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size())) * 1024;  // in kB
+  }
+  return 0;
 }
 
 }  // namespace lever

@@ -1,5 +1,6 @@
 // What a run records about the machine it ran on, so results can be compared honestly.
 #pragma once
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -13,5 +14,9 @@ std::string blas_library();
 nlohmann::json machine_info();
 
 std::string hostname();
+
+// Memory the kernel could give this process now without swapping (MemAvailable of /proc/meminfo),
+// in bytes; 0 when unknown.
+uint64_t available_memory_bytes();
 
 }  // namespace lever

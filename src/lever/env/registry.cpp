@@ -2,6 +2,9 @@
 
 #include "lever/core/errors.h"
 #include "lever/core/text.h"
+#include "lever/env/arcade/atari_preprocessing.h"
+#include "lever/env/arcade/breakout.h"
+#include "lever/env/arcade/minatar_breakout.h"
 #include "lever/env/classic/cartpole.h"
 #include "lever/env/classic/cartpole_masked.h"
 #include "lever/env/classic/poc_memory.h"
@@ -22,6 +25,12 @@ const std::vector<EnvInfo>& env_registry() {
       procgen::chaser_info(),
       procgen::fruitbot_info(),
       procgen::starpilot_info(),
+      arcade::atari_env_info("breakout",
+                             "Atari 2600 Breakout, native port (not the ROM): 6 rows of 18 bricks "
+                             "scoring 1/4/7, 5 lives, a second wall at 432; DQN preprocessing "
+                             "(frame skip 4 with max-pool, grey 84x84, 4-frame stack, no-op starts)",
+                             arcade::make_breakout),
+      arcade::minatar_breakout_info(),
   };
   return registry;
 }

@@ -110,6 +110,8 @@ void PixelEncoder::build(torch::nn::Module& owner, EncoderKind kind,
   const int64_t h = image_shape[0], w = image_shape[1], c = image_shape[2];
   if (kind == EncoderKind::kNature) {
     nature = owner.register_module("nature", NatureCnn(c, h, w, feature_dim));
+  } else if (kind == EncoderKind::kMinatar) {
+    minatar = owner.register_module("minatar", MinatarCnn(c, h, w, feature_dim));
   } else {
     impala = owner.register_module("impala", ImpalaCnn(c, h, w, impala_channels, feature_dim));
   }
@@ -117,7 +119,27 @@ void PixelEncoder::build(torch::nn::Module& owner, EncoderKind kind,
 
 torch::Tensor PixelEncoder::forward(const torch::Tensor& images) {
   const auto x = images.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
-  return nature ? nature->forward(x) : impala->forward(x);
+  if (nature) return nature->forward(x);
+  return minatar ? minatar->forward(x) : impala->forward(x);
+}
+
+int64_t PixelEncoder::output_size() const {
+  if (nature) return nature->output_size();
+  return minatar ? minatar->output_size() : impala->output_size();
+}
+
+MinatarCnnImpl::MinatarCnnImpl(int64_t channels, int64_t height, int64_t width,
+                               int64_t feature_dim) {
+  conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, 16, 3)));
+  const int64_t h = conv_out(height, 3, 1), w = conv_out(width, 3, 1);
+  TORCH_CHECK(h > 0 && w > 0, "MinAtar CNN needs images of at least 3x3, got ", height, "x", width);
+  flat_size_ = 16 * h * w;
+  if (feature_dim > 0) fc_ = register_module("fc", torch::nn::Linear(flat_size_, feature_dim));
+}
+
+torch::Tensor MinatarCnnImpl::forward(const torch::Tensor& images) {
+  const auto x = torch::relu(conv_->forward(images)).flatten(1);
+  return fc_ ? torch::relu(fc_->forward(x)) : x;
 }
 
 }  // namespace lever

@@ -43,18 +43,34 @@ class ImpalaCnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ImpalaCnn);
 
-enum class EncoderKind { kMlp, kNature, kImpala };
+// MinAtar's network (Young & Tian 2019): conv 16 3x3 stride 1 (valid), ReLU, dense, ReLU; for its
+// 10x10 grids. PyTorch's default init, as MinAtar's own DQN.
+class MinatarCnnImpl : public torch::nn::Module {
+ public:
+  MinatarCnnImpl(int64_t channels, int64_t height, int64_t width, int64_t feature_dim);
+  torch::Tensor forward(const torch::Tensor& images);
+  int64_t output_size() const { return fc_ ? fc_->options.out_features() : flat_size_; }
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+  int64_t flat_size_;
+};
+TORCH_MODULE(MinatarCnn);
+
+enum class EncoderKind { kMlp, kNature, kImpala, kMinatar };
 
 // The pixel encoder of an actor-critic, feed-forward or recurrent: at most one CNN is set.
 struct PixelEncoder {
   NatureCnn nature{nullptr};
   ImpalaCnn impala{nullptr};
+  MinatarCnn minatar{nullptr};
 
-  // Registers the CNN `kind` names (kNature or kImpala) on owner, for [height, width, channels]
-  // uint8 images.
+  // Registers the CNN `kind` names (kNature, kImpala or kMinatar) on owner, for [height, width,
+  // channels] uint8 images.
   void build(torch::nn::Module& owner, EncoderKind kind, const std::vector<int64_t>& image_shape,
              int64_t feature_dim, const std::vector<int64_t>& impala_channels);
-  int64_t output_size() const { return nature ? nature->output_size() : impala->output_size(); }
+  int64_t output_size() const;
   // uint8 [B, H, W, C] images -> features, scaling pixels to [0, 1] first.
   torch::Tensor forward(const torch::Tensor& images);
 };

@@ -1,0 +1,42 @@
+// Deep Q-learning (Mnih et al. 2015) with a frame-once replay buffer, ε-greedy exploration, a
+// target network (hard or soft updates), Huber or squared TD loss, optional double DQN, reward
+// clipping and terminal-on-life-loss. Diagnostics per iteration: TD loss, mean Q, ε, and the L2
+// norm of the gradient of every weight and bias and of the whole gradient.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "lever/algo/on_policy.h"
+#include "lever/log/metrics_sink.h"
+
+namespace lever {
+
+// Trains config's DQN agent in an existing run directory, from scratch or from resume_from. The
+// replay buffer is not checkpointed: a resumed run refills learning_starts transitions first.
+TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingState* resume_from,
+                    const TrainOptions& options);
+
+// ε at agent step `step`: linear from start to end over `duration` steps, then end (CleanRL's
+// linear_schedule).
+double linear_epsilon(double start, double end, int64_t duration, int64_t step);
+
+// TD targets r + γ (1 − terminal) Q'(s', a'), where a' = argmax Q'(s') (the target network's
+// values), or with double DQN a' = argmax of the online network's next_q_online.
+torch::Tensor td_targets(const torch::Tensor& rewards, const torch::Tensor& terminals,
+                         const torch::Tensor& next_q_target, const torch::Tensor& next_q_online,
+                         double gamma, bool double_dqn);
+
+// Mean Huber (smooth L1, δ = 1) or mean squared error between Q(s, a) and the targets.
+torch::Tensor td_loss(const torch::Tensor& q_taken, const torch::Tensor& targets, bool huber);
+
+// target ← τ·online + (1 − τ)·target; τ = 1 copies.
+void update_target(torch::Tensor& target, const torch::Tensor& online, double tau);
+
+// The L2 norm of the gradient of each parameter of module ("grad_norm/<name>") and of all of them
+// together ("grad_norm/total"), summed into sums (allocated on first use) without a device sync.
+void accumulate_gradient_norms(torch::nn::Module& module, torch::Tensor& sums);
+std::vector<std::string> gradient_norm_tags(torch::nn::Module& module);
+
+}  // namespace lever
