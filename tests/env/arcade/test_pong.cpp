@@ -32,8 +32,8 @@ TEST(PongSpec, MatchesAleMinimalActionSetAndScreen) {
   EXPECT_EQ(game.spec().obs_type, ObsType::kU8Image);
   EXPECT_EQ(game.spec().num_actions, 6);
   EXPECT_EQ(game.spec().max_episode_steps, 108000);
-  EXPECT_EQ(game.action_meanings(), (std::vector<std::string>{"NOOP", "FIRE", "RIGHT", "LEFT",
-                                                              "RIGHTFIRE", "LEFTFIRE"}));
+  EXPECT_EQ(game.action_meanings(),
+            (std::vector<std::string>{"NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE"}));
   EXPECT_EQ(game.lives(), 0);
   auto made = make_pong();
   EXPECT_EQ(made->spec().id, "pong_raw");
@@ -316,7 +316,7 @@ TEST(PongScreen, ObjectsHaveTheReferenceColours) {
   EXPECT_EQ(pixel(s, 83, 100), background);
   EXPECT_EQ(pixel(s, 80, 100), background);
   EXPECT_EQ(pixel(s, 81, 104), background);
-  EXPECT_EQ(pixel(s, 50, 24), white);   // top wall rows 24..33
+  EXPECT_EQ(pixel(s, 50, 24), white);  // top wall rows 24..33
   EXPECT_EQ(pixel(s, 50, 33), white);
   EXPECT_EQ(pixel(s, 50, 34), background);
   EXPECT_EQ(pixel(s, 50, 193), background);
@@ -340,7 +340,8 @@ TEST(PongScreen, BallIsHiddenDuringTheServePause) {
   PongFixture f;
   int white_pixels = 0;
   for (int y = Pong::kFieldTop; y < Pong::kFieldBottom; ++y)
-    for (int x = 0; x < kScreenWidth; ++x) white_pixels += pixel(f.screen, x, y) == Color{236, 236, 236};
+    for (int x = 0; x < kScreenWidth; ++x)
+      white_pixels += pixel(f.screen, x, y) == Color{236, 236, 236};
   EXPECT_EQ(white_pixels, 0);
   for (int i = 0; i < Pong::kServeDelayFrames; ++i) f.step();
   ASSERT_TRUE(f.game.ball_in_play());

@@ -64,8 +64,8 @@ Pong::Pong() {
 }
 
 const std::vector<std::string>& Pong::action_meanings() const {
-  static const std::vector<std::string> kMeanings = {"NOOP",  "FIRE",      "RIGHT",
-                                                     "LEFT",  "RIGHTFIRE", "LEFTFIRE"};
+  static const std::vector<std::string> kMeanings = {"NOOP", "FIRE",      "RIGHT",
+                                                     "LEFT", "RIGHTFIRE", "LEFTFIRE"};
   return kMeanings;
 }
 
@@ -90,8 +90,8 @@ int Pong::agent_paddle_y() const {
 void Pong::set_agent_paddle_y(int y) {
   const int64_t rows = std::clamp(y, kPaddleMinY, kPaddleMaxY) - kPaddleMinY;
   // The smallest resistance that maps to this row, so agent_paddle_y() returns y exactly.
-  resistance_ =
-      kResistanceMin + static_cast<int>((rows * kResistanceRange + kPaddleTravel - 1) / kPaddleTravel);
+  resistance_ = kResistanceMin +
+                static_cast<int>((rows * kResistanceRange + kPaddleTravel - 1) / kPaddleTravel);
 }
 
 void Pong::set_cpu_paddle_y(int y) { cpu_y_ = std::clamp(y, kPaddleMinY, kPaddleMaxY); }
