@@ -7,6 +7,7 @@ packages=(
   libopenblas0-pthread    # optimised BLAS behind libblas.so.3: ~10x faster small matmuls
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev libstb-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  liblz4-dev              # DQN's compressed replay buffer (replay_compress: lz4)
 )
 missing=()
 for p in "${packages[@]}"; do

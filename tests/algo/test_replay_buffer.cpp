@@ -11,12 +11,14 @@
 namespace lever {
 namespace {
 
-// 2x2 images with a 4-frame stack: a "frame" is 4 pixels of one value, so every stored frame is
+// 8x8 images with a 4-frame stack: a "frame" is 64 pixels of one value, so every stored frame is
 // recognisable by its value.
+constexpr int kPixels = 64, kObsBytes = kPixels * 4;
+
 EnvSpec stacked_spec() {
   EnvSpec spec;
   spec.id = "fake_stacked";
-  spec.obs_shape = {2, 2, 4};
+  spec.obs_shape = {8, 8, 4};
   spec.obs_type = ObsType::kU8Image;
   spec.num_actions = 6;
   spec.frame_stack = 4;
@@ -26,14 +28,14 @@ EnvSpec stacked_spec() {
 // An observation whose newest frame has `value` everywhere; older frames hold junk the buffer
 // must never read (it keeps only the newest frame of each observation).
 std::vector<uint8_t> observation(uint8_t value) {
-  std::vector<uint8_t> obs(16, 250);
-  for (int p = 0; p < 4; ++p) obs[p * 4 + 3] = value;
+  std::vector<uint8_t> obs(kObsBytes, 250);
+  for (int p = 0; p < kPixels; ++p) obs[p * 4 + 3] = value;
   return obs;
 }
 
-// Frame f of a sampled [2, 2, 4] observation, or -1 when its 4 pixels disagree.
+// Frame f of a sampled [8, 8, 4] observation, or -1 when its pixels disagree.
 int frame_value(const uint8_t* obs, int f) {
-  for (int p = 1; p < 4; ++p) {
+  for (int p = 1; p < kPixels; ++p) {
     if (obs[p * 4 + f] != obs[f]) return -1;
   }
   return obs[f];
@@ -50,7 +52,8 @@ struct WrittenFrame {
 
 class ReplayOracle {
  public:
-  ReplayOracle(int num_envs, int64_t capacity) : buffer_(capacity, num_envs, stacked_spec()) {
+  ReplayOracle(int num_envs, int64_t capacity, const ReplayCompression& compression = {})
+      : buffer_(capacity, num_envs, stacked_spec(), compression) {
     frames_.resize(num_envs);
     episode_.assign(num_envs, -1);
   }
@@ -105,7 +108,7 @@ class ReplayOracle {
   std::set<int> check_samples(int64_t capacity_per_env, int batches, uint64_t seed) {
     Rng rng(seed);
     constexpr int kBatch = 16;
-    std::vector<uint8_t> obs(kBatch * 16), next(kBatch * 16), real(kBatch);
+    std::vector<uint8_t> obs(kBatch * kObsBytes), next(kBatch * kObsBytes), real(kBatch);
     std::vector<int64_t> actions(kBatch);
     std::vector<float> rewards(kBatch), terminals(kBatch);
     const ReplayBatch batch{obs.data(),     next.data(),      actions.data(),
@@ -114,7 +117,7 @@ class ReplayOracle {
     for (int b = 0; b < batches; ++b) {
       buffer_.sample(kBatch, rng, batch);
       for (int i = 0; i < kBatch; ++i) {
-        const uint8_t* state = obs.data() + i * 16;
+        const uint8_t* state = obs.data() + i * kObsBytes;
         const int newest = frame_value(state, 3);
         const auto [env, position] = locate(newest);
         if (env < 0) {
@@ -135,7 +138,7 @@ class ReplayOracle {
         int zero_filled = 0;
         for (int f = 0; f < 4; ++f) {
           EXPECT_EQ(frame_value(state, f), want[f]) << "state of " << newest << " frame " << f;
-          EXPECT_EQ(frame_value(next.data() + i * 16, f), want_next[f])
+          EXPECT_EQ(frame_value(next.data() + i * kObsBytes, f), want_next[f])
               << "next state of " << newest << " frame " << f;
           zero_filled += want[f] == 0;
         }
@@ -181,17 +184,26 @@ TEST(ReplayBuffer, MemoryAccountingIsExactAndUnderTheDqnTarget) {
   atari.frame_stack = 4;
   const ReplayBuffer buffer(1000, 1, atari);
   // One 84x84 frame, a float reward, an action byte and a flags byte per transition.
-  EXPECT_EQ(buffer.bytes_per_transition(), 84u * 84u + 4u + 1u + 1u);
+  EXPECT_EQ(buffer.bytes_per_transition(), 84.0 * 84.0 + 4 + 1 + 1);
   EXPECT_EQ(buffer.bytes(), 1000u * 7062u);
   EXPECT_EQ(ReplayBuffer::bytes_for(1000, 1, atari), buffer.bytes());
-  EXPECT_LE(buffer.bytes_per_transition(), 7100u);  // 1M transitions ≈ 7 GB
+  EXPECT_LE(buffer.bytes_per_transition(), 7100.0);  // 1M transitions ≈ 7 GB
   // Four envs split the capacity into equal rings; the remainder is not allocated.
   EXPECT_EQ(ReplayBuffer(1003, 4, atari).bytes(), 1000u * 7062u);
   EXPECT_EQ(ReplayBuffer::bytes_for(1003, 4, atari), 1000u * 7062u);
 }
 
-TEST(ReplayBuffer, StacksZeroFillAtEpisodeStartsAndNeverCrossThem) {
-  ReplayOracle oracle(1, 100);
+// Every behaviour holds for plain frames and for LZ4-compressed ones (at an assumed ratio of 1 the
+// arena never runs short, so the two must agree exactly).
+class ReplayStorage : public ::testing::TestWithParam<bool> {
+ protected:
+  ReplayCompression compression() const { return {GetParam(), 1.0}; }
+};
+INSTANTIATE_TEST_SUITE_P(PlainAndLz4, ReplayStorage, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Lz4" : "Plain"; });
+
+TEST_P(ReplayStorage, StacksZeroFillAtEpisodeStartsAndNeverCrossThem) {
+  ReplayOracle oracle(1, 100, compression());
   // Episode 0: 2 steps ending terminal; episode 1: 6 steps truncated; episode 2: 3 steps.
   oracle.start_episode(0);
   oracle.step(0, 1, 1.0f, false);
@@ -206,11 +218,11 @@ TEST(ReplayBuffer, StacksZeroFillAtEpisodeStartsAndNeverCrossThem) {
   EXPECT_EQ(seen.size(), 2u + 6u + 3u);
 }
 
-TEST(ReplayBuffer, FirstStateOfAnEpisodeHasThreeZeroFrames) {
-  ReplayBuffer buffer(10, 1, stacked_spec());
+TEST_P(ReplayStorage, FirstStateOfAnEpisodeHasThreeZeroFrames) {
+  ReplayBuffer buffer(10, 1, stacked_spec(), compression());
   buffer.start_episode(0, observation(7).data());
   buffer.add_step(0, 5, 2.0f, true, observation(8).data());
-  std::vector<uint8_t> obs(16), next(16), real(1);
+  std::vector<uint8_t> obs(kObsBytes), next(kObsBytes), real(1);
   int64_t action = -1;
   float reward = 0, terminal = 0;
   Rng rng(3);
@@ -227,11 +239,11 @@ TEST(ReplayBuffer, FirstStateOfAnEpisodeHasThreeZeroFrames) {
   EXPECT_EQ(terminal, 1.0f);
 }
 
-TEST(ReplayBuffer, AfterWrapAroundStacksNeverReachOverwrittenFrames) {
+TEST_P(ReplayStorage, AfterWrapAroundStacksNeverReachOverwrittenFrames) {
   // 13 slots, one long episode and then short ones: the ring wraps several times; transitions
   // whose stacks would need overwritten frames must never be drawn, all others must be.
   constexpr int64_t kCapacity = 13;
-  ReplayOracle oracle(1, kCapacity);
+  ReplayOracle oracle(1, kCapacity, compression());
   oracle.start_episode(0);
   for (int t = 0; t < 20; ++t) oracle.step(0, t % 6, static_cast<float>(t), false);
   std::set<int> seen = oracle.check_samples(kCapacity, 80, 2);
@@ -248,8 +260,8 @@ TEST(ReplayBuffer, AfterWrapAroundStacksNeverReachOverwrittenFrames) {
   EXPECT_EQ(seen, oracle.valid_values(kCapacity));
 }
 
-TEST(ReplayBuffer, EnvsKeepSeparateRingsAndStacksNeverMixThem) {
-  ReplayOracle oracle(3, 3 * 20);
+TEST_P(ReplayStorage, EnvsKeepSeparateRingsAndStacksNeverMixThem) {
+  ReplayOracle oracle(3, 3 * 20, compression());
   for (int env = 0; env < 3; ++env) oracle.start_episode(env);
   for (int t = 0; t < 30; ++t) {
     for (int env = 0; env < 3; ++env) {
@@ -262,14 +274,14 @@ TEST(ReplayBuffer, EnvsKeepSeparateRingsAndStacksNeverMixThem) {
   EXPECT_EQ(seen, oracle.valid_values(20));
 }
 
-TEST(ReplayBuffer, LifeLossTerminalsDoNotCutTheStack) {
+TEST_P(ReplayStorage, LifeLossTerminalsDoNotCutTheStack) {
   // A terminal transition inside an episode (terminal_on_life_loss) is stored as terminal, but
   // the frames after it still stack across it, as the env's own observation does.
-  ReplayOracle oracle(1, 50);
+  ReplayOracle oracle(1, 50, compression());
   oracle.start_episode(0);
   for (int t = 0; t < 4; ++t) oracle.step(0, 0, 0.0f, t == 1);
   oracle.check_samples(50, 30, 5);
-  std::vector<uint8_t> obs(16), next(16);
+  std::vector<uint8_t> obs(kObsBytes), next(kObsBytes);
   int64_t action;
   float reward, terminal;
   Rng rng(6);
@@ -284,6 +296,28 @@ TEST(ReplayBuffer, LifeLossTerminalsDoNotCutTheStack) {
   EXPECT_TRUE(found_full_stack_after_terminal);
 }
 
+TEST(ReplayBuffer, Lz4DropsTheOldestFramesWhenTheArenaRunsShort) {
+  // At an assumed ratio of 32 the arena holds 100 × 64 / 32 = 200 bytes: ~16 compressed frames
+  // of ~12 bytes, far fewer than the 100 slots. The ring keeps the newest that fit, and stacks
+  // still never reach dropped frames.
+  ReplayOracle oracle(1, 100, {true, 32.0});
+  oracle.start_episode(0);
+  for (int t = 0; t < 60; ++t) oracle.step(0, t % 6, static_cast<float>(t), t % 17 == 16);
+  const int64_t stored = oracle.buffer().size() + 1;
+  EXPECT_LT(stored, 30);
+  EXPECT_GT(stored, 8);
+  EXPECT_LT(oracle.buffer().bytes(), ReplayBuffer(100, 1, stacked_spec()).bytes() / 4);
+  const std::set<int> seen = oracle.check_samples(stored, 60, 9);
+  EXPECT_EQ(seen, oracle.valid_values(stored));
+}
+
+TEST(ReplayBuffer, Lz4MemoryAccountingIsExact) {
+  const ReplayBuffer buffer(1000, 2, stacked_spec(), {true, 4.0});
+  // Per slot: action, reward, flags, arena offset and size; per env: 500 × 64 / 4 arena bytes.
+  EXPECT_EQ(buffer.bytes(), 1000u * (1 + 4 + 1 + 4 + 2) + 2u * 500u * 64u / 4u);
+  EXPECT_EQ(ReplayBuffer::bytes_for(1000, 2, stacked_spec(), {true, 4.0}), buffer.bytes());
+}
+
 TEST(ReplayBuffer, UnstackedObservationsAreStoredWhole) {
   EnvSpec vector_spec;
   vector_spec.id = "vector";
@@ -291,7 +325,7 @@ TEST(ReplayBuffer, UnstackedObservationsAreStoredWhole) {
   vector_spec.obs_type = ObsType::kF32;
   vector_spec.num_actions = 2;
   ReplayBuffer buffer(8, 1, vector_spec);
-  EXPECT_EQ(buffer.bytes_per_transition(), 12u + 6u);
+  EXPECT_EQ(buffer.bytes_per_transition(), 12.0 + 6.0);
   const float first[3] = {1.f, 2.f, 3.f}, second[3] = {4.f, 5.f, 6.f};
   buffer.start_episode(0, first);
   buffer.add_step(0, 1, 0.5f, false, second);
@@ -312,7 +346,7 @@ TEST(ReplayBuffer, UnstackedObservationsAreStoredWhole) {
 TEST(ReplayBuffer, RefusesImpossibleRequests) {
   EXPECT_THROW(ReplayBuffer(5, 1, stacked_spec()), UsageError);  // < frame_stack + 2 per env
   ReplayBuffer buffer(10, 1, stacked_spec());
-  std::vector<uint8_t> obs(16), next(16);
+  std::vector<uint8_t> obs(kObsBytes), next(kObsBytes);
   int64_t action;
   float reward, terminal;
   Rng rng(8);

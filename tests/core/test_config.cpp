@@ -151,8 +151,8 @@ TEST(ConfigUnknownKey, SuggestsACloseName) {
 
 TEST(ConfigUnknownKey, PointsToTheDocsWhenNothingIsClose) {
   EXPECT_EQ(from_json_error({{"zzz", 1}}), "exp.json: unknown key 'zzz' (see docs/CONFIG.md)");
-  EXPECT_EQ(from_json_error({{"replay_buffer_capacity", 1}}),
-            "exp.json: unknown key 'replay_buffer_capacity' (see docs/CONFIG.md)");
+  EXPECT_EQ(from_json_error({{"flux_capacitor_setting", 1}}),
+            "exp.json: unknown key 'flux_capacitor_setting' (see docs/CONFIG.md)");
 }
 
 TEST(ConfigTypes, RejectTheWrongType) {

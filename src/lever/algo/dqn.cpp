@@ -99,10 +99,14 @@ std::string gib(double bytes) {
   return text;
 }
 
+ReplayCompression replay_compression(const Config& config) {
+  return {config.str("replay_compress") == "lz4", config.f64("replay_compress_ratio")};
+}
+
 // Refuses a replay buffer that would not fit in the memory available now, before allocating it.
 void check_replay_memory(const Config& config, const EnvSpec& spec, bool ignore) {
-  const size_t needed =
-      ReplayBuffer::bytes_for(config.i64("buffer_size"), config.i64("num_envs"), spec);
+  const size_t needed = ReplayBuffer::bytes_for(
+      config.i64("buffer_size"), config.i64("num_envs"), spec, replay_compression(config));
   const uint64_t available = available_memory_bytes();
   if (ignore || available == 0 || needed <= available) return;
   throw UsageError("the replay buffer of " + std::to_string(config.i64("buffer_size")) +
@@ -141,7 +145,8 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
   if (resume_from) TrainingRun::restore_optimizer(*resume_from, optimizer);
 
   check_replay_memory(config, spec, options.ignore_memory_check);
-  ReplayBuffer replay(hp.buffer_size, static_cast<int>(hp.num_envs), spec);
+  ReplayBuffer replay(hp.buffer_size, static_cast<int>(hp.num_envs), spec,
+                      replay_compression(config));
   const int64_t B = hp.batch_size, N = hp.num_envs;
   std::vector<int64_t> batch_shape = {B};
   batch_shape.insert(batch_shape.end(), spec.obs_shape.begin(), spec.obs_shape.end());

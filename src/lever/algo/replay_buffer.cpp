@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include <lz4.h>
+
 #include "lever/core/errors.h"
 
 namespace lever {
@@ -20,19 +22,35 @@ size_t frame_bytes_of(const EnvSpec& spec) {
   return static_cast<size_t>(spec.obs_shape[0] * spec.obs_shape[1]);
 }
 
-}  // namespace
-
-size_t ReplayBuffer::bytes_for(int64_t capacity, int num_envs, const EnvSpec& spec) {
-  const size_t slots = static_cast<size_t>(capacity / num_envs) * num_envs;
-  return slots * (frame_bytes_of(spec) + sizeof(float) + 2);
+// Compressed frames of one env: room for its share of frames at the assumed ratio, and never less
+// than two incompressible frames.
+size_t arena_bytes_for(int64_t capacity_per_env, size_t frame_bytes, double assumed_ratio) {
+  const auto worst = static_cast<size_t>(LZ4_compressBound(static_cast<int>(frame_bytes)));
+  const auto share =
+      static_cast<size_t>(static_cast<double>(capacity_per_env) * frame_bytes / assumed_ratio);
+  return std::max(share, 2 * worst);
 }
 
-ReplayBuffer::ReplayBuffer(int64_t capacity, int num_envs, const EnvSpec& spec)
+}  // namespace
+
+size_t ReplayBuffer::bytes_for(int64_t capacity, int num_envs, const EnvSpec& spec,
+                               const ReplayCompression& compression) {
+  const int64_t per_env = capacity / num_envs;
+  const size_t slots = static_cast<size_t>(per_env) * num_envs;
+  const size_t scalars = slots * (sizeof(float) + 2);
+  if (!compression.lz4) return scalars + slots * frame_bytes_of(spec);
+  return scalars + slots * (sizeof(uint32_t) + sizeof(uint16_t)) +
+         num_envs * arena_bytes_for(per_env, frame_bytes_of(spec), compression.assumed_ratio);
+}
+
+ReplayBuffer::ReplayBuffer(int64_t capacity, int num_envs, const EnvSpec& spec,
+                           const ReplayCompression& compression)
     : num_envs_(num_envs),
       capacity_per_env_(num_envs > 0 ? capacity / num_envs : 0),
       frame_stack_(std::max(1, spec.frame_stack)),
       frame_bytes_(frame_bytes_of(spec)),
-      obs_bytes_(spec.obs_bytes()) {
+      obs_bytes_(spec.obs_bytes()),
+      compression_(compression) {
   if (num_envs < 1 || capacity_per_env_ < frame_stack_ + 2) {
     throw UsageError("replay buffer of " + std::to_string(capacity) + " transitions for " +
                      std::to_string(num_envs) + " envs: each env needs at least " +
@@ -42,8 +60,21 @@ ReplayBuffer::ReplayBuffer(int64_t capacity, int num_envs, const EnvSpec& spec)
     throw UsageError("replay buffer stores actions as bytes; env '" + spec.id + "' has " +
                      std::to_string(spec.num_actions) + " actions");
   }
+  if (compression.lz4 && (compression.assumed_ratio < 1.0 || frame_bytes_ > 65535)) {
+    throw UsageError("LZ4 replay needs replay_compress_ratio >= 1 and frames under 64 KiB");
+  }
   const size_t slots = static_cast<size_t>(capacity_per_env_) * num_envs;
-  frames_.assign(slots * frame_bytes_, 0);
+  if (compression.lz4) {
+    arena_bytes_per_env_ =
+        arena_bytes_for(capacity_per_env_, frame_bytes_, compression.assumed_ratio);
+    arena_.assign(arena_bytes_per_env_ * num_envs, 0);
+    offsets_.assign(slots, 0);
+    sizes_.assign(slots, 0);
+    compress_scratch_.resize(LZ4_compressBound(static_cast<int>(frame_bytes_)));
+  } else {
+    frames_.assign(slots * frame_bytes_, 0);
+  }
+  frame_scratch_.resize(frame_bytes_);
   actions_.assign(slots, 0);
   rewards_.assign(slots, 0.0f);
   flags_.assign(slots, 0);
@@ -53,17 +84,57 @@ ReplayBuffer::ReplayBuffer(int64_t capacity, int num_envs, const EnvSpec& spec)
 }
 
 size_t ReplayBuffer::bytes() const {
-  return frames_.size() + actions_.size() + rewards_.size() * sizeof(float) + flags_.size();
+  return frames_.size() + arena_.size() + offsets_.size() * sizeof(uint32_t) +
+         sizes_.size() * sizeof(uint16_t) + actions_.size() + rewards_.size() * sizeof(float) +
+         flags_.size();
 }
 
-const uint8_t* ReplayBuffer::frame(int env, int64_t position) const {
-  return frames_.data() + slot(env, position) * frame_bytes_;
+const uint8_t* ReplayBuffer::frame_of(int env, int64_t position, uint8_t* scratch) const {
+  const int64_t s = slot(env, position);
+  if (!compression_.lz4) return frames_.data() + s * frame_bytes_;
+  const auto* source =
+      reinterpret_cast<const char*>(arena_.data() + env * arena_bytes_per_env_ + offsets_[s]);
+  const int written = LZ4_decompress_safe(source, reinterpret_cast<char*>(scratch), sizes_[s],
+                                          static_cast<int>(frame_bytes_));
+  if (written != static_cast<int>(frame_bytes_)) {
+    throw RuntimeFailure("replay buffer: a compressed frame does not decompress");
+  }
+  return scratch;
+}
+
+void ReplayBuffer::store_compressed(int env, int64_t slot_index, const uint8_t* frame) {
+  const int size = LZ4_compress_default(
+      reinterpret_cast<const char*>(frame), reinterpret_cast<char*>(compress_scratch_.data()),
+      static_cast<int>(frame_bytes_), static_cast<int>(compress_scratch_.size()));
+  if (size <= 0) throw RuntimeFailure("replay buffer: LZ4 compression failed");
+  Ring& ring = rings_[env];
+  // Live frames lie in the arena in ring order, from the oldest's offset up to arena_next
+  // (wrapping at most once), so the oldest frames are the ones in the way of a new one.
+  const auto oldest_offset = [&] {
+    const int64_t oldest = (ring.next - ring.count + capacity_per_env_) % capacity_per_env_;
+    return static_cast<size_t>(offsets_[slot(env, oldest)]);
+  };
+  if (ring.arena_next + size > arena_bytes_per_env_) {
+    while (ring.count > 0 && oldest_offset() >= ring.arena_next) --ring.count;
+    ring.arena_next = 0;
+  }
+  while (ring.count > 0 && oldest_offset() >= ring.arena_next &&
+         oldest_offset() < ring.arena_next + size) {
+    --ring.count;
+  }
+  std::memcpy(arena_.data() + env * arena_bytes_per_env_ + ring.arena_next,
+              compress_scratch_.data(), size);
+  offsets_[slot_index] = static_cast<uint32_t>(ring.arena_next);
+  sizes_[slot_index] = static_cast<uint16_t>(size);
+  ring.arena_next += size;
 }
 
 void ReplayBuffer::write_frame(int env, const void* obs, uint8_t flags) {
   Ring& ring = rings_[env];
   const int64_t s = slot(env, ring.next);
-  uint8_t* frame = frames_.data() + s * frame_bytes_;
+  // A full ring's next slot is its oldest frame: it goes first.
+  if (ring.count == capacity_per_env_) --ring.count;
+  uint8_t* frame = compression_.lz4 ? frame_scratch_.data() : frames_.data() + s * frame_bytes_;
   const auto* in = static_cast<const uint8_t*>(obs);
   if (frame_stack_ == 1) {
     std::memcpy(frame, in, frame_bytes_);
@@ -72,11 +143,12 @@ void ReplayBuffer::write_frame(int env, const void* obs, uint8_t flags) {
     const int k = frame_stack_;
     for (size_t p = 0; p < frame_bytes_; ++p) frame[p] = in[p * k + k - 1];
   }
+  if (compression_.lz4) store_compressed(env, s, frame);
   flags_[s] = flags;
   actions_[s] = 0;
   rewards_[s] = 0.0f;
   ring.next = (ring.next + 1) % capacity_per_env_;
-  ring.count = std::min(ring.count + 1, capacity_per_env_);
+  ++ring.count;
 }
 
 void ReplayBuffer::start_episode(int env, const void* obs) { write_frame(env, obs, kEpisodeStart); }
@@ -120,7 +192,7 @@ void ReplayBuffer::write_stack(int env, const std::vector<int64_t>& positions, i
                                uint8_t* out) const {
   const int k = frame_stack_;
   if (k == 1) {
-    std::memcpy(out, frame(env, positions[0]), obs_bytes_);
+    std::memcpy(out, frame_of(env, positions[0], frame_scratch_.data()), obs_bytes_);
     return;
   }
   for (int f = 0; f < k; ++f) {
@@ -128,7 +200,7 @@ void ReplayBuffer::write_stack(int env, const std::vector<int64_t>& positions, i
       for (size_t p = 0; p < frame_bytes_; ++p) out[p * k + f] = 0;
       continue;
     }
-    const uint8_t* source = frame(env, positions[f]);
+    const uint8_t* source = frame_of(env, positions[f], frame_scratch_.data());
     for (size_t p = 0; p < frame_bytes_; ++p) out[p * k + f] = source[p];
   }
 }

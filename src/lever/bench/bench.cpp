@@ -106,7 +106,7 @@ uint64_t resident_bytes() {
 
 }  // namespace
 
-nlohmann::json bench_replay(int64_t capacity, double seconds) {
+nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   // Real frames: breakout with random actions, DQN's 84x84 grey 4-frame stacks.
   VecEnvOptions options;
   options.env_id = "breakout";
@@ -116,7 +116,7 @@ nlohmann::json bench_replay(int64_t capacity, double seconds) {
   VecEnv envs(options);
   const EnvSpec& spec = envs.spec();
   const uint64_t rss_before = resident_bytes();
-  ReplayBuffer replay(capacity, 1, spec);
+  ReplayBuffer replay(capacity, 1, spec, {lz4, 4.0});
   Rng rng(1);
   auto actions = torch::zeros({1}, torch::kInt64);
   const size_t obs_bytes = spec.obs_bytes();
@@ -128,7 +128,8 @@ nlohmann::json bench_replay(int64_t capacity, double seconds) {
   for (int64_t i = 0; i < capacity; ++i) {
     actions.data_ptr<int64_t>()[0] = static_cast<int64_t>(rng.below(spec.num_actions));
     envs.step(actions);
-    const bool ended = envs.terminated().data_ptr<uint8_t>()[0] || envs.truncated().data_ptr<uint8_t>()[0];
+    const bool ended =
+        envs.terminated().data_ptr<uint8_t>()[0] || envs.truncated().data_ptr<uint8_t>()[0];
     replay.add_step(0, actions.data_ptr<int64_t>()[0], envs.rewards().data_ptr<float>()[0],
                     envs.terminated().data_ptr<uint8_t>()[0] != 0,
                     obs_of(ended ? envs.final_observations() : envs.observations()));
@@ -156,6 +157,8 @@ nlohmann::json bench_replay(int64_t capacity, double seconds) {
   const double stacked_bytes = static_cast<double>(obs_bytes);  // one 4-frame observation
   nlohmann::json out;
   out["benchmark"] = "replay_breakout_84x84x4";
+  out["compression"] = lz4 ? "lz4 (arena sized for 4x)" : "none";
+  out["transitions_kept"] = replay.size();
   out["capacity"] = replay.capacity();
   out["bytes"] = replay.bytes();
   out["bytes_per_transition"] = static_cast<double>(replay.bytes()) / replay.capacity();

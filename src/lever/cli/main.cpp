@@ -128,6 +128,10 @@ int run(int argc, char** argv) {
   train->add_flag("--debug", debug,
                   "dqn: write <run>/debug/: PNGs of the stacked states fed to the network "
                   "(zero-filled frames outlined red) and a video of the raw game frames");
+  std::string replay_compress;
+  train->add_option("--replay-compress", replay_compress,
+                    "dqn: none or lz4 (key replay_compress)")
+      ->check(CLI::IsMember({"none", "lz4"}));
   train->add_flag("--ignore-memory-check", ignore_memory_check,
                   "dqn: start even when the replay buffer exceeds the available memory");
   // train-procgen-pytorch's train.py flags, each standing for one lever key.
@@ -194,6 +198,9 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"ppo", "envs", "replay"}));
   bench->add_option("--capacity", bench_capacity, "replay: transitions to store")
       ->check(CLI::PositiveNumber);
+  std::string bench_compress = "none";
+  bench->add_option("--replay-compress", bench_compress, "replay: none or lz4")
+      ->check(CLI::IsMember({"none", "lz4"}));
   bench->add_flag("--json", as_json, "Print one JSON object");
   bench->add_option("--steps", bench_steps, "ppo: env steps to train for")
       ->check(CLI::PositiveNumber);
@@ -283,6 +290,9 @@ int run(int argc, char** argv) {
     if (seed_option->count() > 0)
       sources.flags.push_back({"--seed", "seed=" + std::to_string(seed)});
     if (!device.empty()) sources.flags.push_back({"--device", "device=" + device});
+    if (!replay_compress.empty()) {
+      sources.flags.push_back({"--replay-compress", "replay_compress=" + replay_compress});
+    }
     for (size_t i = 0; i < flag_keys.size(); ++i) {
       if (flag_options[i]->count() > 0) {
         sources.flags.push_back({flag_keys[i].first, flag_keys[i].second + "=" + flag_values[i]});
@@ -336,7 +346,8 @@ int run(int argc, char** argv) {
   }
   if (bench->parsed()) {
     nlohmann::json result = bench_what == "ppo"      ? bench_ppo(bench_steps, as_json)
-                            : bench_what == "replay" ? bench_replay(bench_capacity, bench_seconds)
+                            : bench_what == "replay"
+                                ? bench_replay(bench_capacity, bench_seconds, bench_compress == "lz4")
                                                      : bench_envs(bench_num_envs, bench_seconds);
     if (as_json) {
       std::cout << result.dump() << "\n";

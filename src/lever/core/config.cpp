@@ -129,8 +129,9 @@ std::vector<ConfigKey> build_schema() {
                "repeated; the observation is the max over the last two."),
       Key("env", "noop_max", Type::kInt, 30)
           .range(0, 10000)
-          .doc("Arcade games: each episode starts with a random number in [0, noop_max] of "
-               "no-op steps (DQN's no-op starts)."),
+          .doc("Arcade games: each episode starts with a uniform number in [1, noop_max] of "
+               "no-op frames (emulated frames, as Gymnasium and SB3; DQN's no-op starts); 0 = "
+               "none."),
       Key("env", "sticky_action_prob", Type::kFloat, 0.0)
           .range(0, 0.999)
           .doc("Arcade games: per emulated frame, the previous action repeats with this "
@@ -355,6 +356,15 @@ std::vector<ConfigKey> build_schema() {
           .range(1, int64_t{1} << 40)
           .doc("dqn: replay buffer capacity in transitions (allocated once at start; stacked "
                "frames are stored once each)."),
+      Key("dqn", "replay_compress", Type::kString, "none")
+          .choices({"none", "lz4"})
+          .doc("dqn: lz4 compresses each stored frame (Atari frames shrink ~15x; see "
+               "docs/PERFORMANCE.md) into an arena sized by replay_compress_ratio."),
+      Key("dqn", "replay_compress_ratio", Type::kFloat, 4.0)
+          .range(1, 1000)
+          .doc("dqn with replay_compress lz4: the compression the arena is sized for (buffer_size "
+               "× frame bytes / ratio); frames that compress worse push the oldest out early "
+               "(charts/replay_size shows how many remain)."),
       Key("dqn", "learning_starts", Type::kInt, 50000)
           .aliases({"replay_start_size", "learn_start"})
           .at_least(0)

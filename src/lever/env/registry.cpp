@@ -5,6 +5,7 @@
 #include "lever/env/arcade/atari_preprocessing.h"
 #include "lever/env/arcade/breakout.h"
 #include "lever/env/arcade/minatar_breakout.h"
+#include "lever/env/arcade/pong.h"
 #include "lever/env/classic/cartpole.h"
 #include "lever/env/classic/cartpole_masked.h"
 #include "lever/env/classic/poc_memory.h"
@@ -30,6 +31,11 @@ const std::vector<EnvInfo>& env_registry() {
                              "scoring 1/4/7, 5 lives, a second wall at 432; DQN preprocessing "
                              "(frame skip 4 with max-pool, grey 84x84, 4-frame stack, no-op starts)",
                              arcade::make_breakout),
+      arcade::atari_env_info("pong",
+                             "Atari 2600 Pong (Video Olympics), native port (not the ROM): the "
+                             "agent's green paddle against a scripted CPU, first to 21; DQN "
+                             "preprocessing as breakout",
+                             arcade::make_pong),
       arcade::minatar_breakout_info(),
   };
   return registry;
