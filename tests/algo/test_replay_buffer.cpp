@@ -307,6 +307,9 @@ TEST(ReplayBuffer, Lz4DropsTheOldestFramesWhenTheArenaRunsShort) {
   EXPECT_LT(stored, 30);
   EXPECT_GT(stored, 8);
   EXPECT_LT(oracle.buffer().bytes(), ReplayBuffer(100, 1, stacked_spec()).bytes() / 4);
+  // 64 equal bytes compress to a handful.
+  EXPECT_LT(oracle.buffer().mean_stored_frame_bytes(), 20.0);
+  EXPECT_GT(oracle.buffer().mean_stored_frame_bytes(), 4.0);
   const std::set<int> seen = oracle.check_samples(stored, 60, 9);
   EXPECT_EQ(seen, oracle.valid_values(stored));
 }

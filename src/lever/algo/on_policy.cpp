@@ -448,15 +448,21 @@ EncoderKind encoder_for(const Config& config, const EnvSpec& spec) {
   return kind;
 }
 
+// The encoder of a network that cannot read images through an MLP (recurrent PPO, DQN).
+EncoderKind cnn_for_images(const Config& config, const EnvSpec& spec) {
+  const EncoderKind kind = encoder_for(config, spec);
+  if (kind == EncoderKind::kMlp && spec.obs_type == ObsType::kU8Image) {
+    throw UsageError("env '" + spec.id + "' observes images: " + config.str("policy") +
+                     " needs encoder nature, impala or minatar");
+  }
+  return kind;
+}
+
 }  // namespace
 
 RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec) {
   RecurrentActorCriticOptions o;
-  o.encoder = encoder_for(config, spec);
-  if (o.encoder == EncoderKind::kMlp && spec.obs_type == ObsType::kU8Image) {
-    throw UsageError("env '" + spec.id +
-                     "' observes images: recurrent_ppo needs encoder nature or impala");
-  }
+  o.encoder = cnn_for_images(config, spec);
   o.obs_dim = spec.obs_elements();
   o.image_shape = spec.obs_shape;
   o.feature_dim = config.i64("feature_dim");
@@ -486,11 +492,7 @@ std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
 
 QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
   QNetworkOptions o;
-  o.encoder = encoder_for(config, spec);
-  if (o.encoder == EncoderKind::kMlp && spec.obs_type == ObsType::kU8Image) {
-    throw UsageError("env '" + spec.id +
-                     "' observes images: dqn needs encoder nature, impala or minatar");
-  }
+  o.encoder = cnn_for_images(config, spec);
   o.obs_dim = spec.obs_elements();
   o.image_shape = spec.obs_shape;
   o.feature_dim = config.i64("feature_dim");

@@ -164,6 +164,21 @@ void ReplayBuffer::add_step(int env, int64_t action, float reward, bool terminal
   write_frame(env, next_obs, 0);
 }
 
+double ReplayBuffer::mean_stored_frame_bytes() const {
+  if (!compression_.lz4) return static_cast<double>(frame_bytes_);
+  double total = 0.0;
+  int64_t frames = 0;
+  for (int env = 0; env < num_envs_; ++env) {
+    const Ring& ring = rings_[env];
+    for (int64_t age = 0; age < ring.count; ++age) {
+      total += sizes_[slot(env, (ring.next - ring.count + age + capacity_per_env_) %
+                                     capacity_per_env_)];
+      ++frames;
+    }
+  }
+  return frames > 0 ? total / frames : 0.0;
+}
+
 int64_t ReplayBuffer::size() const {
   int64_t total = 0;
   for (const Ring& ring : rings_) total += std::max<int64_t>(0, ring.count - 1);

@@ -75,6 +75,8 @@ class ReplayBuffer {
                           const ReplayCompression& compression = {});
   int frame_stack() const { return frame_stack_; }
   bool compressed() const { return compression_.lz4; }
+  // The mean bytes a stored frame takes (its compressed size with LZ4), over the frames stored.
+  double mean_stored_frame_bytes() const;
 
  private:
   enum Flag : uint8_t { kEpisodeStart = 1, kTerminal = 2, kHasTransition = 4 };

@@ -159,6 +159,8 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   out["benchmark"] = "replay_breakout_84x84x4";
   out["compression"] = lz4 ? "lz4 (arena sized for 4x)" : "none";
   out["transitions_kept"] = replay.size();
+  out["mean_stored_frame_bytes"] = replay.mean_stored_frame_bytes();
+  out["frame_compression_ratio"] = 84.0 * 84.0 / replay.mean_stored_frame_bytes();
   out["capacity"] = replay.capacity();
   out["bytes"] = replay.bytes();
   out["bytes_per_transition"] = static_cast<double>(replay.bytes()) / replay.capacity();
