@@ -300,6 +300,10 @@ int run(int argc, char** argv) {
     }
     sources.overrides = overrides;
     const Config config = resolve_train_config(sources);
+    if (debug && config.str("policy") != "dqn") {
+      throw UsageError("--debug is for policy dqn (this config trains " + config.str("policy") +
+                       ")");
+    }
     std::filesystem::path run_dir = run_dir_option;
     if (run_dir.empty() && name.empty() && !exp_name.empty()) {
       run_dir = std::filesystem::path("logs/procgen") / config.str("env") / exp_name;
