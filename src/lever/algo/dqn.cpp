@@ -181,9 +181,10 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
 
   for (int64_t iteration = run.first_update(); iteration <= run.num_updates(); ++iteration) {
     EpisodeTotals episodes;
-    double loss_sum = 0.0, q_sum = 0.0, act_seconds = 0.0, learn_seconds = 0.0;
+    double act_seconds = 0.0, learn_seconds = 0.0;
     int64_t learn_steps = 0;
-    torch::Tensor grad_norm_sums;
+    // Summed on the device and read once per iteration, so gradient steps never wait on it.
+    torch::Tensor loss_sum, q_sum, grad_norm_sums;
     double epsilon = hp.eps_start;
 
     for (int64_t t = 0; t < hp.num_steps; ++t) {
@@ -254,8 +255,9 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
         accumulate_gradient_norms(q_net, grad_norm_sums);
         params.clip_grad_norm(hp.max_grad_norm);
         optimizer.step();
-        loss_sum += loss.item<double>();
-        q_sum += q_taken.detach().mean().item<double>();
+        loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
+        const auto q_mean = q_taken.detach().mean();
+        q_sum = q_sum.defined() ? q_sum + q_mean : q_mean;
         ++learn_steps;
         ++updates_done;
       }
@@ -270,14 +272,15 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
     // 4. Log, evaluate when due, checkpoint.
     constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     const double n = static_cast<double>(learn_steps);
+    const double mean_loss = n > 0 ? loss_sum.item<double>() / n : kNaN;
     std::vector<Scalar> row = {
         {"charts/epsilon", epsilon},
         {"charts/learning_rate", optimizer.lr()},
         {"charts/frames_per_second", run.session_steps_per_second() * frame_skip},
         {"charts/gradient_steps", static_cast<double>(updates_done)},
         {"charts/replay_size", static_cast<double>(replay.size())},
-        {"losses/td_loss", n > 0 ? loss_sum / n : kNaN},
-        {"losses/q_values", n > 0 ? q_sum / n : kNaN},
+        {"losses/td_loss", mean_loss},
+        {"losses/q_values", n > 0 ? q_sum.item<double>() / n : kNaN},
     };
     // The mean over this iteration's gradient steps, read back once.
     const torch::Tensor mean_norms =
@@ -288,7 +291,7 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
       row.push_back({norm_tags[i],
                      mean_norms.defined() ? mean_norms.data_ptr<double>()[i] : kNaN});
     }
-    if (run.finish_update(iteration, episodes, row, {kNaN, n > 0 ? loss_sum / n : kNaN, kNaN},
+    if (run.finish_update(iteration, episodes, row, {kNaN, mean_loss, kNaN},
                           optimizer, act_seconds, learn_seconds)) {
       break;
     }
