@@ -116,20 +116,28 @@ TEST(FlatOptimizer, DeepMindRmsPropPutsEpsilonInsideTheSquareRoot) {
 
 // CartPole DQN small enough for a test: 1 env, updates from the first 200 steps on.
 nlohmann::json tiny_dqn_json(int64_t total_steps = 600) {
-  return {{"env", "cartpole"},          {"policy", "dqn"},
-          {"seed", 3},                  {"device", "cpu"},
-          {"total_steps", total_steps}, {"num_steps", 200},
-          {"buffer_size", 1000},        {"learning_starts", 200},
-          {"train_frequency", 2},       {"target_update_interval", 100},
-          {"minibatch_size", 16},       {"hidden_sizes", {16, 16}},
-          {"eval_every", 0},            {"eval_episodes", 2},
-          {"eval_num_envs", 2},         {"torch_threads", 1},
-          {"num_threads", 1},           {"checkpoint_every", 0}};
+  return {{"env", "cartpole"},
+          {"policy", "dqn"},
+          {"seed", 3},
+          {"device", "cpu"},
+          {"total_steps", total_steps},
+          {"num_steps", 200},
+          {"buffer_size", 1000},
+          {"learning_starts", 200},
+          {"train_frequency", 2},
+          {"target_update_interval", 100},
+          {"minibatch_size", 16},
+          {"hidden_sizes", {16, 16}},
+          {"eval_every", 0},
+          {"eval_episodes", 2},
+          {"eval_num_envs", 2},
+          {"torch_threads", 1},
+          {"num_threads", 1},
+          {"checkpoint_every", 0}};
 }
 
 TrainingState train_tiny(const ScratchDir& dir, const std::string& name,
-                         const std::vector<std::string>& overrides,
-                         int64_t total_steps = 600) {
+                         const std::vector<std::string>& overrides, int64_t total_steps = 600) {
   const Config config = Config::from_json(tiny_dqn_json(total_steps), "tiny dqn", overrides);
   train_run(config, dir.path() / name, quiet_options());
   return load_checkpoint(dir.path() / name / "final.pt");
@@ -218,8 +226,7 @@ TEST(DqnConfig, PolicyDqnTakesDqnDefaultsUnlessSet) {
   EXPECT_EQ(dqn.i64("minibatch_size"), 32);
   EXPECT_EQ(dqn.i64("num_envs"), 1);
   EXPECT_DOUBLE_EQ(dqn.f64("max_grad_norm"), 10.0);
-  const Config chosen =
-      Config::from_json({{"policy", "dqn"}, {"minibatch_size", 64}}, "exp.json");
+  const Config chosen = Config::from_json({{"policy", "dqn"}, {"minibatch_size", 64}}, "exp.json");
   EXPECT_EQ(chosen.i64("minibatch_size"), 64);
   Config back = dqn;
   back.set("policy=ppo");
@@ -229,10 +236,12 @@ TEST(DqnConfig, PolicyDqnTakesDqnDefaultsUnlessSet) {
 TEST(DqnTraining, RefusesAReplayBufferLargerThanMemoryUnlessTold) {
   ScratchDir dir;
   // 10^12 transitions of breakout would take ~7 PB.
-  const Config config =
-      Config::from_json({{"env", "breakout"}, {"policy", "dqn"}, {"encoder", "nature"},
-                         {"buffer_size", int64_t{1000000000000}}, {"device", "cpu"}},
-                        "huge.json");
+  const Config config = Config::from_json({{"env", "breakout"},
+                                           {"policy", "dqn"},
+                                           {"encoder", "nature"},
+                                           {"buffer_size", int64_t{1000000000000}},
+                                           {"device", "cpu"}},
+                                          "huge.json");
   const std::string message = testing::thrown_message<UsageError>(
       [&] { train_run(config, dir.path() / "run", quiet_options()); });
   EXPECT_NE(message.find("replay buffer of 1000000000000 transitions needs"), std::string::npos)
@@ -244,27 +253,26 @@ TEST(DqnTraining, RefusesAReplayBufferLargerThanMemoryUnlessTold) {
 // far above a random policy's ≈22.
 TEST(DqnLearning, CartPoleBeatsRandomClearly) {
   ScratchDir dir;
-  const Config config = Config::from_json(
-      {{"env", "cartpole"},
-       {"policy", "dqn"},
-       {"seed", 1},
-       {"device", "cpu"},
-       {"total_steps", 20000},
-       {"learning_starts", 1000},
-       {"train_frequency", 1},
-       {"target_update_interval", 250},
-       {"exploration_fraction", 0.3},
-       {"exploration_final_eps", 0.05},
-       {"learning_rate", 1e-3},
-       {"minibatch_size", 64},
-       {"buffer_size", 20000},
-       {"hidden_sizes", {64, 64}},
-       {"eval_every", 0},
-       {"eval_episodes", 20},
-       {"eval_deterministic", true},
-       {"torch_threads", 1},
-       {"num_threads", 1}},
-      "dqn cartpole");
+  const Config config = Config::from_json({{"env", "cartpole"},
+                                           {"policy", "dqn"},
+                                           {"seed", 1},
+                                           {"device", "cpu"},
+                                           {"total_steps", 20000},
+                                           {"learning_starts", 1000},
+                                           {"train_frequency", 1},
+                                           {"target_update_interval", 250},
+                                           {"exploration_fraction", 0.3},
+                                           {"exploration_final_eps", 0.05},
+                                           {"learning_rate", 1e-3},
+                                           {"minibatch_size", 64},
+                                           {"buffer_size", 20000},
+                                           {"hidden_sizes", {64, 64}},
+                                           {"eval_every", 0},
+                                           {"eval_episodes", 20},
+                                           {"eval_deterministic", true},
+                                           {"torch_threads", 1},
+                                           {"num_threads", 1}},
+                                          "dqn cartpole");
   const TrainResult result = train_run(config, dir.path() / "run", quiet_options());
   EXPECT_GE(result.final_eval.mean, 80.0);
 }

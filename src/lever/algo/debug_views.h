@@ -27,9 +27,9 @@ class DebugViews {
                     const uint8_t* real_frames);
   void close();
 
-  static constexpr int64_t kActingSteps = 64;    // PNGs of env 0's first states
-  static constexpr int64_t kVideoSteps = 2000;   // raw frames of env 0
-  static constexpr int64_t kReplayBatches = 3;   // minibatch PNGs
+  static constexpr int64_t kActingSteps = 64;   // PNGs of env 0's first states
+  static constexpr int64_t kVideoSteps = 2000;  // raw frames of env 0
+  static constexpr int64_t kReplayBatches = 3;  // minibatch PNGs
   static constexpr int64_t kRowsPerBatch = 8;
 
  private:

@@ -105,8 +105,8 @@ ReplayCompression replay_compression(const Config& config) {
 
 // Refuses a replay buffer that would not fit in the memory available now, before allocating it.
 void check_replay_memory(const Config& config, const EnvSpec& spec, bool ignore) {
-  const size_t needed = ReplayBuffer::bytes_for(
-      config.i64("buffer_size"), config.i64("num_envs"), spec, replay_compression(config));
+  const size_t needed = ReplayBuffer::bytes_for(config.i64("buffer_size"), config.i64("num_envs"),
+                                                spec, replay_compression(config));
   const uint64_t available = available_memory_bytes();
   if (ignore || available == 0 || needed <= available) return;
   throw UsageError("the replay buffer of " + std::to_string(config.i64("buffer_size")) +
@@ -151,16 +151,15 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
   std::vector<int64_t> batch_shape = {B};
   batch_shape.insert(batch_shape.end(), spec.obs_shape.begin(), spec.obs_shape.end());
   const auto obs_dtype = spec.obs_type == ObsType::kF32 ? torch::kFloat32 : torch::kUInt8;
-  auto b_obs = torch::empty(batch_shape, obs_dtype), b_next_obs = torch::empty(batch_shape, obs_dtype);
+  auto b_obs = torch::empty(batch_shape, obs_dtype),
+       b_next_obs = torch::empty(batch_shape, obs_dtype);
   auto b_actions = torch::empty({B}, torch::kInt64), b_rewards = torch::empty({B});
   auto b_terminals = torch::empty({B});
   std::vector<uint8_t> b_real_frames(B);
-  const ReplayBatch batch{static_cast<uint8_t*>(b_obs.data_ptr()),
-                          static_cast<uint8_t*>(b_next_obs.data_ptr()),
-                          b_actions.data_ptr<int64_t>(),
-                          b_rewards.data_ptr<float>(),
-                          b_terminals.data_ptr<float>(),
-                          b_real_frames.data()};
+  const ReplayBatch batch{
+      static_cast<uint8_t*>(b_obs.data_ptr()), static_cast<uint8_t*>(b_next_obs.data_ptr()),
+      b_actions.data_ptr<int64_t>(),           b_rewards.data_ptr<float>(),
+      b_terminals.data_ptr<float>(),           b_real_frames.data()};
   auto actions = torch::empty({N}, torch::kInt64);
   const size_t obs_bytes = spec.obs_bytes();
   const auto obs_at = [&](const torch::Tensor& view, int64_t env) {
@@ -177,7 +176,6 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
   // The replay buffer starts empty on resume too, so learning waits for it to refill.
   const int64_t learning_starts = run.global_step() + hp.learning_starts;
   const int64_t frame_skip = frames_per_step(config);
-  int64_t updates_done = 0;
 
   for (int64_t iteration = run.first_update(); iteration <= run.num_updates(); ++iteration) {
     EpisodeTotals episodes;
@@ -195,9 +193,8 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
       torch::Tensor greedy;
       {
         torch::NoGradGuard no_grad;
-        greedy = q_net.forward(network_input(run.envs.observations(), device))
-                     .argmax(1)
-                     .to(torch::kCPU);
+        greedy =
+            q_net.forward(network_input(run.envs.observations(), device)).argmax(1).to(torch::kCPU);
       }
       int64_t* chosen = actions.data_ptr<int64_t>();
       const int64_t* greedy_actions = greedy.data_ptr<int64_t>();
@@ -236,7 +233,7 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
       const int64_t due = now / hp.train_frequency - step / hp.train_frequency;
       for (int64_t k = 0; k < due * hp.gradient_steps; ++k) {
         replay.sample(B, run.shuffle_rng, batch);
-        if (debug) debug->replay_batch(updates_done, b_obs, b_next_obs, b_real_frames.data());
+        if (debug) debug->replay_batch(optimizer.steps(), b_obs, b_next_obs, b_real_frames.data());
         const auto obs = b_obs.to(device), next_obs = b_next_obs.to(device);
         const auto rewards_d = b_rewards.to(device), terminals_d = b_terminals.to(device);
         torch::Tensor targets;
@@ -259,7 +256,6 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
         const auto q_mean = q_taken.detach().mean();
         q_sum = q_sum.defined() ? q_sum + q_mean : q_mean;
         ++learn_steps;
-        ++updates_done;
       }
       // 3. The target network follows every target_update_interval agent steps.
       if (now / hp.target_update_interval != step / hp.target_update_interval) {
@@ -277,7 +273,7 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
         {"charts/epsilon", epsilon},
         {"charts/learning_rate", optimizer.lr()},
         {"charts/frames_per_second", run.session_steps_per_second() * frame_skip},
-        {"charts/gradient_steps", static_cast<double>(updates_done)},
+        {"charts/gradient_steps", static_cast<double>(optimizer.steps())},
         {"charts/replay_size", static_cast<double>(replay.size())},
         {"losses/td_loss", mean_loss},
         {"losses/q_values", n > 0 ? q_sum.item<double>() / n : kNaN},
@@ -288,11 +284,10 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
             ? (grad_norm_sums / n).to(torch::kCPU, torch::kFloat64).contiguous()
             : torch::Tensor();
     for (size_t i = 0; i < norm_tags.size(); ++i) {
-      row.push_back({norm_tags[i],
-                     mean_norms.defined() ? mean_norms.data_ptr<double>()[i] : kNaN});
+      row.push_back({norm_tags[i], mean_norms.defined() ? mean_norms.data_ptr<double>()[i] : kNaN});
     }
-    if (run.finish_update(iteration, episodes, row, {kNaN, mean_loss, kNaN},
-                          optimizer, act_seconds, learn_seconds)) {
+    if (run.finish_update(iteration, episodes, row, {kNaN, mean_loss, kNaN}, optimizer, act_seconds,
+                          learn_seconds)) {
       break;
     }
   }

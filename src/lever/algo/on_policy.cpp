@@ -65,8 +65,7 @@ Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device&
   }
 }
 
-const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t,
-                                  Rng& action_rng) {
+const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t, Rng& action_rng) {
   const int64_t n = r.num_envs;
   const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
   r.values[t].copy_(out.values);
@@ -151,10 +150,10 @@ PolynomialSchedule schedule_of(const Config& config, const std::string& name) {
 ScheduledValues scheduled_values(const Config& config, int64_t update, int64_t num_updates) {
   ScheduledValues v;
   const PolynomialSchedule lr = schedule_of(config, "learning_rate");
-  v.learning_rate = lr.decay_updates > 0 ? lr.at(update - 1)
-                                         : annealed_learning_rate(lr.initial,
-                                                                  config.flag("anneal_lr"),
-                                                                  update, num_updates);
+  v.learning_rate =
+      lr.decay_updates > 0
+          ? lr.at(update - 1)
+          : annealed_learning_rate(lr.initial, config.flag("anneal_lr"), update, num_updates);
   v.ent_coef = schedule_of(config, "ent_coef").at(update - 1);
   v.clip_coef = schedule_of(config, "clip_coef").at(update - 1);
   return v;
@@ -212,7 +211,7 @@ TrainingRun::TrainingRun(const Config& c, const RunPaths& run_paths,
       // one_per_env: each eval env plays exactly one episode (evaluate() spreads episodes
       // evenly, so asking for as many episodes as envs gives one each).
       eval_episodes_(c.str("eval_protocol") == "one_per_env" ? c.i64("eval_num_envs")
-                                                              : c.i64("eval_episodes")),
+                                                             : c.i64("eval_episodes")),
       checkpoint_every_(c.i64("checkpoint_every")),
       eval_deterministic_(c.flag("eval_deterministic")),
       train_eval_envs_(vec_env_options(c, c.i64("eval_num_envs"), seed_of(c) + 10007)),
@@ -229,8 +228,7 @@ TrainingRun::TrainingRun(const Config& c, const RunPaths& run_paths,
   const TrainingState& s = *resume_from;
   if (s.params.numel() != params.numel()) {
     throw CheckpointError("checkpoint has " + std::to_string(s.params.numel()) +
-                          " parameters, the configured network " +
-                          std::to_string(params.numel()));
+                          " parameters, the configured network " + std::to_string(params.numel()));
   }
   params.values().copy_(s.params);
   action_rng.set_state(s.rng_states.at(0));
@@ -293,9 +291,9 @@ TrainingState TrainingRun::checkpoint_state(int64_t update, const FlatOptimizer&
 }
 
 bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
-                                const std::vector<Scalar>& algorithm_row,
-                                const StudyLosses& losses, const FlatOptimizer& optimizer,
-                                double rollout_seconds, double update_seconds) {
+                                const std::vector<Scalar>& algorithm_row, const StudyLosses& losses,
+                                const FlatOptimizer& optimizer, double rollout_seconds,
+                                double update_seconds) {
   ++updates_this_call_;
   if (episodes.episodes > 0) latest_train_return_ = episodes.return_sum / episodes.episodes;
   const double sps = session_steps_per_second();

@@ -14,8 +14,8 @@
 
 #include "lever/algo/acting.h"
 #include "lever/algo/checkpoint.h"
-#include "lever/algo/train.h"
 #include "lever/algo/run_files.h"
+#include "lever/algo/train.h"
 #include "lever/core/config.h"
 #include "lever/core/rng.h"
 #include "lever/env/vec_env.h"
@@ -28,7 +28,8 @@
 
 namespace lever {
 
-// The VecEnv a config describes (training levels), with the env's own options taken from the config.
+// The VecEnv a config describes (training levels), with the env's own options taken from the
+// config.
 VecEnvOptions vec_env_options(const Config& config, int64_t num_envs, uint64_t seed);
 // The same envs on unseen test levels: seeds in [start_level + num_levels, 2^31).
 VecEnvOptions test_level_options(VecEnvOptions options);

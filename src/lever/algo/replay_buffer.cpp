@@ -1,10 +1,10 @@
 #include "lever/algo/replay_buffer.h"
 
+#include <lz4.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
-
-#include <lz4.h>
 
 #include "lever/core/errors.h"
 
@@ -171,8 +171,8 @@ double ReplayBuffer::mean_stored_frame_bytes() const {
   for (int env = 0; env < num_envs_; ++env) {
     const Ring& ring = rings_[env];
     for (int64_t age = 0; age < ring.count; ++age) {
-      total += sizes_[slot(env, (ring.next - ring.count + age + capacity_per_env_) %
-                                     capacity_per_env_)];
+      total +=
+          sizes_[slot(env, (ring.next - ring.count + age + capacity_per_env_) % capacity_per_env_)];
       ++frames;
     }
   }
@@ -185,8 +185,7 @@ int64_t ReplayBuffer::size() const {
   return total;
 }
 
-int ReplayBuffer::stack_frames(int env, int64_t newest_age,
-                               std::vector<int64_t>& positions) const {
+int ReplayBuffer::stack_frames(int env, int64_t newest_age, std::vector<int64_t>& positions) const {
   const Ring& ring = rings_[env];
   const int64_t oldest = (ring.next - ring.count + capacity_per_env_) % capacity_per_env_;
   const auto position_of = [&](int64_t age) { return (oldest + age) % capacity_per_env_; };
@@ -228,8 +227,7 @@ void ReplayBuffer::sample(int64_t batch, Rng& rng, const ReplayBatch& out) const
   const int64_t candidates = size();
   const int64_t max_attempts = 1000 + 100 * batch;
   int64_t filled = 0;
-  for (int64_t attempt = 0; filled < batch && attempt < max_attempts && candidates > 0;
-       ++attempt) {
+  for (int64_t attempt = 0; filled < batch && attempt < max_attempts && candidates > 0; ++attempt) {
     int64_t draw = static_cast<int64_t>(rng.below(static_cast<uint64_t>(candidates)));
     int env = 0;
     while (draw >= candidates_in(env)) {
@@ -238,8 +236,7 @@ void ReplayBuffer::sample(int64_t batch, Rng& rng, const ReplayBatch& out) const
     }
     const int64_t age = draw;
     const Ring& ring = rings_[env];
-    const int64_t position =
-        (ring.next - ring.count + age + capacity_per_env_) % capacity_per_env_;
+    const int64_t position = (ring.next - ring.count + age + capacity_per_env_) % capacity_per_env_;
     const uint8_t flags = flags_[slot(env, position)];
     if (!(flags & kHasTransition)) continue;  // an episode's final frame
     const int real = stack_frames(env, age, positions_);

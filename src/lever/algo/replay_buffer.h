@@ -35,8 +35,8 @@ struct ReplayBatch {
   uint8_t* next_obs = nullptr;
   int64_t* actions = nullptr;
   float* rewards = nullptr;
-  float* terminals = nullptr;       // 1 when the transition ended in a terminal state
-  uint8_t* real_frames = nullptr;   // optional: frames of obs that are not zero-fill (debug views)
+  float* terminals = nullptr;      // 1 when the transition ended in a terminal state
+  uint8_t* real_frames = nullptr;  // optional: frames of obs that are not zero-fill (debug views)
 };
 
 struct ReplayCompression {
@@ -81,8 +81,8 @@ class ReplayBuffer {
  private:
   enum Flag : uint8_t { kEpisodeStart = 1, kTerminal = 2, kHasTransition = 4 };
   struct Ring {
-    int64_t next = 0;   // position the next frame goes to
-    int64_t count = 0;  // frames stored (at most capacity_per_env_)
+    int64_t next = 0;       // position the next frame goes to
+    int64_t count = 0;      // frames stored (at most capacity_per_env_)
     size_t arena_next = 0;  // LZ4: where the next compressed frame goes in the env's arena
   };
   int64_t slot(int env, int64_t position) const { return env * capacity_per_env_ + position; }
@@ -102,8 +102,8 @@ class ReplayBuffer {
   size_t frame_bytes_, obs_bytes_;
   ReplayCompression compression_;
   size_t arena_bytes_per_env_ = 0;
-  std::vector<uint8_t> frames_;  // [slots, frame_bytes]; empty with LZ4
-  std::vector<uint8_t> arena_;   // LZ4: [envs, arena_bytes_per_env_]
+  std::vector<uint8_t> frames_;    // [slots, frame_bytes]; empty with LZ4
+  std::vector<uint8_t> arena_;     // LZ4: [envs, arena_bytes_per_env_]
   std::vector<uint32_t> offsets_;  // LZ4: per slot, where its frame starts in the env's arena
   std::vector<uint16_t> sizes_;    // LZ4: per slot, its compressed size
   mutable std::vector<uint8_t> frame_scratch_, compress_scratch_;

@@ -143,8 +143,8 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   std::vector<uint8_t> obs(kBatch * obs_bytes), next_obs(kBatch * obs_bytes);
   std::vector<int64_t> batch_actions(kBatch);
   std::vector<float> rewards(kBatch), terminals(kBatch);
-  const ReplayBatch batch{obs.data(), next_obs.data(), batch_actions.data(), rewards.data(),
-                          terminals.data(), nullptr};
+  const ReplayBatch batch{obs.data(),     next_obs.data(),  batch_actions.data(),
+                          rewards.data(), terminals.data(), nullptr};
   int64_t batches = 0;
   const auto start = std::chrono::steady_clock::now();
   double elapsed = 0.0;

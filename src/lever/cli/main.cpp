@@ -129,8 +129,7 @@ int run(int argc, char** argv) {
                   "dqn: write <run>/debug/: PNGs of the stacked states fed to the network "
                   "(zero-filled frames outlined red) and a video of the raw game frames");
   std::string replay_compress;
-  train->add_option("--replay-compress", replay_compress,
-                    "dqn: none or lz4 (key replay_compress)")
+  train->add_option("--replay-compress", replay_compress, "dqn: none or lz4 (key replay_compress)")
       ->check(CLI::IsMember({"none", "lz4"}));
   train->add_flag("--ignore-memory-check", ignore_memory_check,
                   "dqn: start even when the replay buffer exceeds the available memory");
@@ -191,9 +190,10 @@ int run(int argc, char** argv) {
   int bench_num_envs = 64;
   double bench_seconds = 1.0;
   int64_t bench_capacity = 100000;
-  bench->add_option("what", bench_what,
-                    "ppo (CartPole training), envs (steps/s of every env) or replay (DQN's "
-                    "replay buffer: bytes per transition, samples/s)")
+  bench
+      ->add_option("what", bench_what,
+                   "ppo (CartPole training), envs (steps/s of every env) or replay (DQN's "
+                   "replay buffer: bytes per transition, samples/s)")
       ->required()
       ->check(CLI::IsMember({"ppo", "envs", "replay"}));
   bench->add_option("--capacity", bench_capacity, "replay: transitions to store")
@@ -350,8 +350,8 @@ int run(int argc, char** argv) {
   }
   if (bench->parsed()) {
     nlohmann::json result = bench_what == "ppo"      ? bench_ppo(bench_steps, as_json)
-                            : bench_what == "replay"
-                                ? bench_replay(bench_capacity, bench_seconds, bench_compress == "lz4")
+                            : bench_what == "replay" ? bench_replay(bench_capacity, bench_seconds,
+                                                                    bench_compress == "lz4")
                                                      : bench_envs(bench_num_envs, bench_seconds);
     if (as_json) {
       std::cout << result.dump() << "\n";
@@ -430,13 +430,12 @@ int run(int argc, char** argv) {
                                               ? std::filesystem::path(enjoy_target)
                                               : request.policy.parent_path();
     request.out = enjoy_out.empty() ? run_dir / "enjoy.mp4" : std::filesystem::path(enjoy_out);
-    const PlayResult result =
-        play_episodes(request, [](int64_t episode, double episode_return, int64_t length) {
-          std::printf("episode %lld: return %.3f, length %lld\n",
-                      static_cast<long long>(episode + 1), episode_return,
-                      static_cast<long long>(length));
-          std::fflush(stdout);
-        });
+    const PlayResult result = play_episodes(request, [](int64_t episode, double episode_return,
+                                                        int64_t length) {
+      std::printf("episode %lld: return %.3f, length %lld\n", static_cast<long long>(episode + 1),
+                  episode_return, static_cast<long long>(length));
+      std::fflush(stdout);
+    });
     double sum = 0.0;
     for (double r : result.returns) sum += r;
     std::printf("mean return %.3f over %zu episodes; wrote %d frames to %s\n",

@@ -643,10 +643,10 @@ void check_reserved(const json& value, const std::string& source) {
 // What policy dqn changes when the config leaves the key unset: PPO's defaults would make a poor
 // DQN (a minibatch of 128, gradients clipped at 0.5, eight envs).
 const std::pair<const char*, json> kDqnDefaults[] = {
-    {"num_envs", 1},          {"num_steps", 1000},          {"minibatch_size", 32},
-    {"learning_rate", 1e-4},  {"anneal_lr", false},         {"adam_eps", 1e-8},
-    {"max_grad_norm", 10.0},  {"feature_dim", 512},         {"hidden_sizes", json::array({120, 84})},
-    {"activation", "relu"},   {"eval_every", 25},           {"checkpoint_every", 25},
+    {"num_envs", 1},         {"num_steps", 1000},  {"minibatch_size", 32},
+    {"learning_rate", 1e-4}, {"anneal_lr", false}, {"adam_eps", 1e-8},
+    {"max_grad_norm", 10.0}, {"feature_dim", 512}, {"hidden_sizes", json::array({120, 84})},
+    {"activation", "relu"},  {"eval_every", 25},   {"checkpoint_every", 25},
 };
 
 }  // namespace
