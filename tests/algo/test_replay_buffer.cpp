@@ -314,6 +314,14 @@ TEST(ReplayBuffer, Lz4DropsTheOldestFramesWhenTheArenaRunsShort) {
   EXPECT_EQ(seen, oracle.valid_values(stored));
 }
 
+TEST(ReplayBuffer, Lz4RefusesAnArenaItsOffsetsCannotAddress) {
+  EnvSpec atari = stacked_spec();
+  atari.obs_shape = {84, 84, 4};
+  // 1M frames of 7,056 bytes at an assumed ratio of 1: ~7 GB in one env's arena. Refused before
+  // anything is allocated.
+  EXPECT_THROW(ReplayBuffer(1000000, 1, atari, {true, 1.0}), UsageError);
+}
+
 TEST(ReplayBuffer, Lz4MemoryAccountingIsExact) {
   const ReplayBuffer buffer(1000, 2, stacked_spec(), {true, 4.0});
   // Per slot: action, reward, flags, arena offset and size; per env: 500 × 64 / 4 arena bytes.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "lever/core/errors.h"
@@ -67,6 +68,12 @@ ReplayBuffer::ReplayBuffer(int64_t capacity, int num_envs, const EnvSpec& spec,
   if (compression.lz4) {
     arena_bytes_per_env_ =
         arena_bytes_for(capacity_per_env_, frame_bytes_, compression.assumed_ratio);
+    if (arena_bytes_per_env_ > std::numeric_limits<uint32_t>::max()) {
+      throw UsageError("LZ4 replay: each env's arena would take " +
+                       std::to_string(arena_bytes_per_env_) +
+                       " bytes, over the 4 GiB its offsets address; raise "
+                       "replay_compress_ratio or use more envs");
+    }
     arena_.assign(arena_bytes_per_env_ * num_envs, 0);
     offsets_.assign(slots, 0);
     sizes_.assign(slots, 0);
