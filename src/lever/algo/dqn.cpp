@@ -41,26 +41,41 @@ void update_target(torch::Tensor& target, const torch::Tensor& online, double ta
   }
 }
 
-std::vector<std::string> gradient_norm_tags(torch::nn::Module& module) {
-  std::vector<std::string> tags;
+GradientNorms::GradientNorms(torch::nn::Module& module, FlatParameters& flat) {
+  const auto* base = flat.values().data_ptr<float>();
   for (const auto& parameter : module.named_parameters()) {
-    tags.push_back("grad_norm/" + parameter.key());
+    tags_.push_back("grad_norm/" + parameter.key());
+    const int64_t offset = parameter.value().data_ptr<float>() - base;
+    gradients_.push_back(flat.grads().narrow(0, offset, parameter.value().numel()));
   }
-  tags.push_back("grad_norm/total");
-  return tags;
+  tags_.push_back("grad_norm/total");
+  norms_ = torch::zeros({static_cast<int64_t>(gradients_.size())}, flat.grads().options());
+  sums_ = torch::zeros_like(norms_);
 }
 
-void accumulate_gradient_norms(torch::nn::Module& module, torch::Tensor& sums) {
+void GradientNorms::add_parameters() {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> squares;
-  for (const auto& parameter : module.named_parameters()) {
-    squares.push_back(parameter.value().grad().pow(2).sum());
+  for (size_t i = 0; i < gradients_.size(); ++i) {
+    auto norm = norms_[static_cast<int64_t>(i)];
+    torch::linalg_vector_norm_out(norm, gradients_[i]);
   }
-  auto stacked = torch::stack(squares);
-  const auto total = stacked.sum().sqrt().unsqueeze(0);
-  auto norms = torch::cat({stacked.sqrt(), total});
-  if (!sums.defined()) sums = torch::zeros_like(norms);
-  sums.add_(norms);
+  sums_.add_(norms_);
+  ++steps_;
+}
+
+void GradientNorms::add_total(double total_norm) { total_sum_ += total_norm; }
+
+std::vector<double> GradientNorms::take_means() {
+  std::vector<double> means(tags_.size(), std::numeric_limits<double>::quiet_NaN());
+  if (steps_ > 0) {
+    const auto sums = sums_.to(torch::kCPU, torch::kFloat64).contiguous();
+    for (size_t i = 0; i < gradients_.size(); ++i) means[i] = sums.data_ptr<double>()[i] / steps_;
+    means.back() = total_sum_ / steps_;
+  }
+  sums_.zero_();
+  total_sum_ = 0.0;
+  steps_ = 0;
+  return means;
 }
 
 namespace {
@@ -172,7 +187,7 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
     debug = std::make_unique<DebugViews>(paths.dir / "debug", spec);
     debug->acting_step(0, run.envs);  // the first state: all but one frame zero-filled
   }
-  const std::vector<std::string> norm_tags = gradient_norm_tags(q_net);
+  GradientNorms gradient_norms(q_net, params);
   // The replay buffer starts empty on resume too, so learning waits for it to refill.
   const int64_t learning_starts = run.global_step() + hp.learning_starts;
   const int64_t frame_skip = frames_per_step(config);
@@ -182,7 +197,8 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
     double act_seconds = 0.0, learn_seconds = 0.0;
     int64_t learn_steps = 0;
     // Summed on the device and read once per iteration, so gradient steps never wait on it.
-    torch::Tensor loss_sum, q_sum, grad_norm_sums;
+    auto loss_sum = torch::zeros({}, params.values().options());
+    auto q_sum = torch::zeros_like(loss_sum);
     double epsilon = hp.eps_start;
 
     for (int64_t t = 0; t < hp.num_steps; ++t) {
@@ -249,12 +265,11 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
         const auto loss = td_loss(q_taken, targets, hp.huber);
         params.zero_grad();
         loss.backward();
-        accumulate_gradient_norms(q_net, grad_norm_sums);
-        params.clip_grad_norm(hp.max_grad_norm);
+        gradient_norms.add_parameters();
+        gradient_norms.add_total(params.clip_grad_norm(hp.max_grad_norm));
         optimizer.step();
-        loss_sum = loss_sum.defined() ? loss_sum + loss.detach() : loss.detach();
-        const auto q_mean = q_taken.detach().mean();
-        q_sum = q_sum.defined() ? q_sum + q_mean : q_mean;
+        loss_sum.add_(loss.detach());
+        q_sum.add_(q_taken.detach().mean());
         ++learn_steps;
       }
       // 3. The target network follows every target_update_interval agent steps.
@@ -278,13 +293,9 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
         {"losses/td_loss", mean_loss},
         {"losses/q_values", n > 0 ? q_sum.item<double>() / n : kNaN},
     };
-    // The mean over this iteration's gradient steps, read back once.
-    const torch::Tensor mean_norms =
-        grad_norm_sums.defined()
-            ? (grad_norm_sums / n).to(torch::kCPU, torch::kFloat64).contiguous()
-            : torch::Tensor();
-    for (size_t i = 0; i < norm_tags.size(); ++i) {
-      row.push_back({norm_tags[i], mean_norms.defined() ? mean_norms.data_ptr<double>()[i] : kNaN});
+    const std::vector<double> mean_norms = gradient_norms.take_means();
+    for (size_t i = 0; i < mean_norms.size(); ++i) {
+      row.push_back({gradient_norms.tags()[i], mean_norms[i]});
     }
     if (run.finish_update(iteration, episodes, row, {kNaN, mean_loss, kNaN}, optimizer, act_seconds,
                           learn_seconds)) {

@@ -10,6 +10,7 @@
 
 #include "lever/algo/on_policy.h"
 #include "lever/log/metrics_sink.h"
+#include "lever/nn/flat_params.h"
 
 namespace lever {
 
@@ -34,9 +35,28 @@ torch::Tensor td_loss(const torch::Tensor& q_taken, const torch::Tensor& targets
 // target ← τ·online + (1 − τ)·target; τ = 1 copies.
 void update_target(torch::Tensor& target, const torch::Tensor& online, double tau);
 
-// The L2 norm of the gradient of each parameter of module ("grad_norm/<name>") and of all of them
-// together ("grad_norm/total"), summed into sums (allocated on first use) without a device sync.
-void accumulate_gradient_norms(torch::nn::Module& module, torch::Tensor& sums);
-std::vector<std::string> gradient_norm_tags(torch::nn::Module& module);
+// The L2 norm of the gradient of each parameter ("grad_norm/<name>") and of all of them together
+// ("grad_norm/total"), averaged over the gradient steps since the last take_means(). Each
+// parameter's gradient is a view of FlatParameters' gradient buffer, taken once, so a step writes
+// one norm per parameter into a buffer allocated once; the total is the norm gradient clipping
+// computes anyway.
+class GradientNorms {
+ public:
+  GradientNorms(torch::nn::Module& module, FlatParameters& flat);
+  const std::vector<std::string>& tags() const { return tags_; }
+  // After backward and before clipping: adds this step's norm of each parameter's gradient.
+  void add_parameters();
+  // The same step's norm of the whole gradient (FlatParameters::clip_grad_norm's return value).
+  void add_total(double total_norm);
+  // The means per tag (NaN when no step was added), then starts over.
+  std::vector<double> take_means();
+
+ private:
+  std::vector<std::string> tags_;
+  std::vector<torch::Tensor> gradients_;  // views of the flat gradient, one per parameter
+  torch::Tensor norms_, sums_;            // [parameters] on the gradient's device
+  double total_sum_ = 0.0;
+  int64_t steps_ = 0;
+};
 
 }  // namespace lever

@@ -456,15 +456,22 @@ EncoderKind cnn_for_images(const Config& config, const EnvSpec& spec) {
   return kind;
 }
 
-}  // namespace
-
-RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec) {
-  RecurrentActorCriticOptions o;
-  o.encoder = cnn_for_images(config, spec);
+// The encoder fields every network's options share (ActorCritic, RecurrentActorCritic, QNetwork).
+template <typename NetworkOptions>
+void set_encoder_options(NetworkOptions& o, EncoderKind kind, const Config& config,
+                         const EnvSpec& spec) {
+  o.encoder = kind;
   o.obs_dim = spec.obs_elements();
   o.image_shape = spec.obs_shape;
   o.feature_dim = config.i64("feature_dim");
   o.impala_channels = config.int_list("impala_channels");
+}
+
+}  // namespace
+
+RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const EnvSpec& spec) {
+  RecurrentActorCriticOptions o;
+  set_encoder_options(o, cnn_for_images(config, spec), config, spec);
   o.lstm = config.str("layer_type") == "lstm";
   o.hidden_state_size = config.i64("hidden_state_size");
   o.hidden_layer_size = config.i64("hidden_layer_size");
@@ -490,11 +497,7 @@ std::shared_ptr<Policy> make_policy(const Config& config, const EnvSpec& spec,
 
 QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
   QNetworkOptions o;
-  o.encoder = cnn_for_images(config, spec);
-  o.obs_dim = spec.obs_elements();
-  o.image_shape = spec.obs_shape;
-  o.feature_dim = config.i64("feature_dim");
-  o.impala_channels = config.int_list("impala_channels");
+  set_encoder_options(o, cnn_for_images(config, spec), config, spec);
   o.hidden_sizes = config.int_list("hidden_sizes");
   o.num_actions = spec.num_actions;
   o.epsilon = config.f64("eval_epsilon");
@@ -503,11 +506,7 @@ QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
 
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
   ActorCriticOptions o;
-  o.encoder = encoder_for(config, spec);
-  o.obs_dim = spec.obs_elements();
-  o.image_shape = spec.obs_shape;
-  o.feature_dim = config.i64("feature_dim");
-  o.impala_channels = config.int_list("impala_channels");
+  set_encoder_options(o, encoder_for(config, spec), config, spec);
   o.num_actions = spec.num_actions;
   o.hidden_sizes = config.int_list("hidden_sizes");
   o.tanh = config.str("activation") == "tanh";

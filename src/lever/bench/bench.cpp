@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -88,24 +87,6 @@ nlohmann::json bench_ppo(int64_t total_steps, bool quiet) {
   return out;
 }
 
-}  // namespace lever
-
-namespace lever {
-namespace {
-
-// This process's resident memory (VmRSS of /proc/self/status) in bytes; 0 when unknown.
-uint64_t resident_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  const std::string key = "VmRSS:";
-  while (std::getline(status, line)) {
-    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size())) * 1024;
-  }
-  return 0;
-}
-
-}  // namespace
-
 nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   // Real frames: breakout with random actions, DQN's 84x84 grey 4-frame stacks.
   VecEnvOptions options;
@@ -115,7 +96,7 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   options.seed = 1;
   VecEnv envs(options);
   const EnvSpec& spec = envs.spec();
-  const uint64_t rss_before = resident_bytes();
+  const uint64_t rss_before = resident_memory_bytes();
   ReplayBuffer replay(capacity, 1, spec, {lz4, 4.0});
   Rng rng(1);
   auto actions = torch::zeros({1}, torch::kInt64);
@@ -137,7 +118,7 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   }
   const double fill_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_start).count();
-  const uint64_t rss_after = resident_bytes();
+  const uint64_t rss_after = resident_memory_bytes();
 
   constexpr int64_t kBatch = 32;
   std::vector<uint8_t> obs(kBatch * obs_bytes), next_obs(kBatch * obs_bytes);

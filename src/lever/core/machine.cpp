@@ -62,14 +62,22 @@ nlohmann::json machine_info() {
   return info;
 }
 
-uint64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
+namespace {
+
+// A "Key:   123 kB" line of a /proc status file, in bytes; 0 when the file or key is missing.
+uint64_t proc_kib_field(const char* path, const std::string& key) {
+  std::ifstream file(path);
   std::string line;
-  const std::string key = "MemAvailable:";
-  while (std::getline(meminfo, line)) {
-    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size())) * 1024;  // in kB
+  while (std::getline(file, line)) {
+    if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size())) * 1024;
   }
   return 0;
 }
+
+}  // namespace
+
+uint64_t available_memory_bytes() { return proc_kib_field("/proc/meminfo", "MemAvailable:"); }
+
+uint64_t resident_memory_bytes() { return proc_kib_field("/proc/self/status", "VmRSS:"); }
 
 }  // namespace lever

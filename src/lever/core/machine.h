@@ -18,5 +18,7 @@ std::string hostname();
 // Memory the kernel could give this process now without swapping (MemAvailable of /proc/meminfo),
 // in bytes; 0 when unknown.
 uint64_t available_memory_bytes();
+// This process's resident memory (VmRSS of /proc/self/status), in bytes; 0 when unknown.
+uint64_t resident_memory_bytes();
 
 }  // namespace lever
