@@ -55,6 +55,17 @@ TEST(DqnTargetNetwork, SoftAndHardUpdates) {
   EXPECT_TRUE(torch::equal(target, online));
 }
 
+TEST(DqnTransitions, RewardClippingAndTerminalOnLifeLoss) {
+  EXPECT_EQ(training_reward(3.5f, true), 1.0f);
+  EXPECT_EQ(training_reward(-0.2f, true), -1.0f);
+  EXPECT_EQ(training_reward(0.0f, true), 0.0f);
+  EXPECT_EQ(training_reward(3.5f, false), 3.5f);
+  EXPECT_TRUE(training_terminal(true, false, false));
+  EXPECT_TRUE(training_terminal(false, true, true));
+  EXPECT_FALSE(training_terminal(false, true, false));
+  EXPECT_FALSE(training_terminal(false, false, true));
+}
+
 TEST(DqnExploration, LinearEpsilonSchedule) {
   EXPECT_DOUBLE_EQ(linear_epsilon(1.0, 0.1, 1000, 0), 1.0);
   EXPECT_NEAR(linear_epsilon(1.0, 0.1, 1000, 500), 0.55, 1e-12);
@@ -205,6 +216,18 @@ TEST(DqnTraining, LogsDiagnosticsForEveryLayer) {
   // ε decays linearly over exploration_fraction (0.1) × 600 = 60 steps to 0.1.
   EXPECT_NEAR(cell(metrics, 2, "charts/epsilon"), 0.1, 1e-9);
   EXPECT_TRUE(std::filesystem::is_regular_file(dir.path() / "run" / "best.pt"));
+}
+
+TEST(DqnTraining, UpdatesEveryTrainFrequencyStepsOnceLearningStarts) {
+  ScratchDir dir;
+  // Updates fall due at steps 200, 202, ..., 600: 201 of them; gradient_steps 3 triples that.
+  train_tiny(dir, "every2", {});
+  train_tiny(dir, "triple", {"gradient_steps=3"});
+  const auto every2 = read_csv(dir.path() / "every2" / "metrics.csv");
+  const auto triple = read_csv(dir.path() / "triple" / "metrics.csv");
+  EXPECT_EQ(cell(every2, 0, "charts/gradient_steps"), 1.0);  // step 200 itself
+  EXPECT_EQ(cell(every2, 2, "charts/gradient_steps"), 201.0);
+  EXPECT_EQ(cell(triple, 2, "charts/gradient_steps"), 603.0);
 }
 
 TEST(DqnTraining, ResumesFromACheckpointWithItsTargetNetwork) {

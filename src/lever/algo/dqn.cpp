@@ -19,6 +19,14 @@ double linear_epsilon(double start, double end, int64_t duration, int64_t step) 
   return start + (end - start) * static_cast<double>(step) / static_cast<double>(duration);
 }
 
+float training_reward(float reward, bool clip) {
+  return clip ? static_cast<float>((reward > 0) - (reward < 0)) : reward;
+}
+
+bool training_terminal(bool terminated, bool life_lost, bool terminal_on_life_loss) {
+  return terminated || (terminal_on_life_loss && life_lost);
+}
+
 torch::Tensor td_targets(const torch::Tensor& rewards, const torch::Tensor& terminals,
                          const torch::Tensor& next_q_target, const torch::Tensor& next_q_online,
                          double gamma, bool double_dqn) {
@@ -227,9 +235,9 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
       const uint8_t* life_lost = run.envs.life_lost();
       for (int64_t e = 0; e < N; ++e) {
         const bool ended = terminated[e] || truncated[e];
-        const bool terminal = terminated[e] || (hp.terminal_on_life_loss && life_lost[e]);
-        const float reward =
-            hp.clip_reward ? static_cast<float>((rewards[e] > 0) - (rewards[e] < 0)) : rewards[e];
+        const bool terminal =
+            training_terminal(terminated[e], life_lost[e], hp.terminal_on_life_loss);
+        const float reward = training_reward(rewards[e], hp.clip_reward);
         replay.add_step(e, chosen[e], reward, terminal,
                         obs_at(ended ? run.envs.final_observations() : run.envs.observations(), e));
         if (ended) replay.start_episode(e, obs_at(run.envs.observations(), e));

@@ -23,6 +23,11 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
 // linear_schedule).
 double linear_epsilon(double start, double end, int64_t duration, int64_t step);
 
+// What the replay stores for an env step: the reward's sign with clip_reward (the Nature DQN's
+// clipping), and terminal when the episode terminated or, with terminal_on_life_loss, a life went.
+float training_reward(float reward, bool clip);
+bool training_terminal(bool terminated, bool life_lost, bool terminal_on_life_loss);
+
 // TD targets r + γ (1 − terminal) Q'(s', a'), where a' = argmax Q'(s') (the target network's
 // values), or with double DQN a' = argmax of the online network's next_q_online.
 torch::Tensor td_targets(const torch::Tensor& rewards, const torch::Tensor& terminals,
