@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libgtest-dev libstb-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   liblz4-dev              # DQN's compressed replay buffer (replay_compress: lz4)
+  openmpi-bin libopenmpi-dev  # PBT populations over MPI (lever pbt --mpi, its tests)
 )
 missing=()
 for p in "${packages[@]}"; do
