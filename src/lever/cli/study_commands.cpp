@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "lever/core/errors.h"
+#include "lever/core/text.h"
 #include "lever/study/compare.h"
+#include "lever/study/pbt_plot.h"
 #include "lever/study/runs.h"
 #include "lever/viz/plot.h"
 
@@ -18,7 +20,7 @@ namespace {
 
 struct PlotOptions {
   std::vector<std::string> run_dirs;
-  std::string metric, out = "comparison.png", title;
+  std::string metric, out, title;  // out empty: comparison.png, or pbt.png in a PBT run
   int smooth = 0, width = 0, height = 0;
 };
 
@@ -45,7 +47,42 @@ std::vector<RunRecord> runs_under(const std::vector<std::string>& dirs) {
   return runs;
 }
 
-void run_plot(const PlotOptions& options) {
+// A PBT run's figure: its population and hyperparameter schedules, the other directories as
+// baselines.
+void run_pbt_plot(const PlotOptions& options, const std::vector<std::string>& pbt_dirs,
+                  const std::vector<std::string>& baseline_dirs) {
+  if (pbt_dirs.size() > 1) {
+    throw UsageError("plot one PBT run at a time; these hold pbt.csv: " + join(pbt_dirs, ", "));
+  }
+  if (!options.metric.empty() || options.smooth > 0 || !options.title.empty()) {
+    throw UsageError("--metric, --smooth and --title do not apply to a PBT run (" + pbt_dirs[0] +
+                     " holds pbt.csv); its figure always shows scores and hyperparameters");
+  }
+  const std::filesystem::path out = options.out.empty()
+                                        ? std::filesystem::path(pbt_dirs[0]) / "pbt.png"
+                                        : std::filesystem::path(options.out);
+  check_plot_path(out);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  const std::vector<std::filesystem::path> baselines(baseline_dirs.begin(), baseline_dirs.end());
+  const PbtFigureSummary summary = write_pbt_figure(
+      pbt_dirs[0], baselines, out, options.width > 0 ? options.width : kPbtPanelWidth,
+      options.height > 0 ? options.height : kPbtPanelHeight);
+  std::printf("wrote %s: PBT population of %d members over %d generations, %d baseline runs\n",
+              out.c_str(), summary.members, summary.generations, summary.baselines);
+  std::printf("  winner: member %d of generation %d, score %s\n", summary.winner.member,
+              summary.winner.generation, format_number(summary.winner.score).c_str());
+}
+
+void run_plot(PlotOptions options) {
+  std::vector<std::string> pbt_dirs, other_dirs;
+  for (const std::string& dir : options.run_dirs) {
+    (is_pbt_dir(dir) ? pbt_dirs : other_dirs).push_back(dir);
+  }
+  if (!pbt_dirs.empty()) {
+    run_pbt_plot(options, pbt_dirs, other_dirs);
+    return;
+  }
+  if (options.out.empty()) options.out = "comparison.png";
   check_plot_path(options.out);
   std::vector<RunRecord> runs = runs_under(options.run_dirs);
   const size_t count = runs.size();
@@ -82,21 +119,25 @@ void add_study_commands(CLI::App& app) {
   auto* plot = app.add_subcommand(
       "plot", "Plot runs on one chart: mean over seeds per config, ± one std band");
   plot->add_option("run_dirs", plot_options->run_dirs,
-                   "Run directories, or directories of runs (searched recursively)")
+                   "Run directories, or directories of runs (searched recursively); a PBT run "
+                   "(a directory with pbt.csv) gets its own figure, the others as baselines")
       ->required();
   plot->add_option("--metric", plot_options->metric,
                    "A log.json key (test_mean_reward) or metrics.csv column "
                    "(charts/episodic_return); default: test and train return");
   plot->add_option("--out", plot_options->out,
-                   "Output file, .png or .svg (default comparison.png)");
+                   "Output file, .png or .svg (default comparison.png; for a PBT run "
+                   "<pbt_dir>/pbt.png)");
   plot->add_option("--smooth", plot_options->smooth,
                    "Trailing moving average over N points per run, before averaging (0: none)")
       ->check(CLI::Range(0, 1000000));
   plot->add_option("--title", plot_options->title, "Title (default: env and metric)");
-  plot->add_option("--width", plot_options->width, "Width in pixels (default 800)")
+  plot->add_option("--width", plot_options->width,
+                   "Width in pixels (default 800; a PBT figure 900)")
       ->check(CLI::PositiveNumber);
   plot->add_option("--height", plot_options->height,
-                   "Height in pixels (default 500, plus room for a long legend)")
+                   "Height in pixels (default 500, plus room for a long legend; in a PBT "
+                   "figure each panel's, default 380)")
       ->check(CLI::PositiveNumber);
   plot->callback([plot_options] { run_plot(*plot_options); });
 
