@@ -1,5 +1,6 @@
 #include "lever/algo/checkpoint.h"
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -137,6 +138,12 @@ std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir) {
   }
   if (best.empty()) throw CheckpointError(run_dir.string() + ": no checkpoint in this run");
   return best;
+}
+
+std::filesystem::path update_checkpoint_path(const std::filesystem::path& run_dir, int64_t update) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "update_%08lld.pt", static_cast<long long>(update));
+  return run_dir / "checkpoints" / name;
 }
 
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& target) {

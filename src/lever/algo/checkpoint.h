@@ -39,6 +39,8 @@ TrainingState load_checkpoint(const std::filesystem::path& path);
 // The newest checkpoint in a run directory: final.pt when the run finished, else the highest
 // checkpoints/update_*.pt. Throws CheckpointError when there is none.
 std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
+// A run directory's checkpoint after `update` updates: checkpoints/update_<8 digits>.pt.
+std::filesystem::path update_checkpoint_path(const std::filesystem::path& run_dir, int64_t update);
 // A run directory or a checkpoint file → the checkpoint file.
 std::filesystem::path resolve_checkpoint(const std::filesystem::path& run_dir_or_checkpoint);
 

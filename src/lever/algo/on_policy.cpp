@@ -318,6 +318,8 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
         evaluate(*policy, test_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
     train_mean = train_eval.mean;
     test_mean = test_eval.mean;
+    last_train_eval_ = train_eval;
+    last_test_eval_ = test_eval;
     latest_eval_return_ = test_eval.mean;
     log_.study().append(global_step_, {{"train_mean_reward", train_eval.mean},
                                        {"train_min_reward", train_eval.min},
@@ -336,7 +338,7 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
     }
     if (test_eval.mean > best_eval_return_) {
       best_eval_return_ = test_eval.mean;
-      save_checkpoint(paths.best_checkpoint(), checkpoint_state(update, optimizer));
+      lever::save_checkpoint(paths.best_checkpoint(), checkpoint_state(update, optimizer));
     }
   }
   row.push_back({"eval/train_mean_return", train_mean});
@@ -353,22 +355,26 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
                                              updates_this_call_ >= options_.stop_after_updates);
   result_.updates = update;
   if (last_update) {
-    save_checkpoint(paths.final_checkpoint(), checkpoint_state(update, optimizer));
+    lever::save_checkpoint(paths.final_checkpoint(), checkpoint_state(update, optimizer));
     result_.finished = true;
     return true;
   }
-  if (stopping || (checkpoint_every_ > 0 && update % checkpoint_every_ == 0)) {
-    char name[32];
-    std::snprintf(name, sizeof(name), "update_%08lld.pt", static_cast<long long>(update));
-    save_checkpoint(paths.checkpoints() / name, checkpoint_state(update, optimizer));
-    std::vector<std::filesystem::path> old;
-    for (const auto& entry : std::filesystem::directory_iterator(paths.checkpoints())) {
-      if (entry.path().extension() == ".pt") old.push_back(entry.path());
-    }
-    std::sort(old.begin(), old.end());
-    for (size_t i = 0; i + 2 < old.size(); ++i) std::filesystem::remove(old[i]);
+  if (!options_.managed_checkpoints &&
+      (stopping || (checkpoint_every_ > 0 && update % checkpoint_every_ == 0))) {
+    save_checkpoint(update, optimizer);
   }
   return stopping;
+}
+
+void TrainingRun::save_checkpoint(int64_t update, const FlatOptimizer& optimizer) {
+  lever::save_checkpoint(update_checkpoint_path(paths.dir, update),
+                         checkpoint_state(update, optimizer));
+  std::vector<std::filesystem::path> old;
+  for (const auto& entry : std::filesystem::directory_iterator(paths.checkpoints())) {
+    if (entry.path().extension() == ".pt") old.push_back(entry.path());
+  }
+  std::sort(old.begin(), old.end());
+  for (size_t i = 0; i + 2 < old.size(); ++i) std::filesystem::remove(old[i]);
 }
 
 TrainResult TrainingRun::finish(const std::string& algorithm_name) {

@@ -164,6 +164,12 @@ class TrainingRun {
   // Writes summary.json (when finished) and reward_curve.png; returns the run's result.
   TrainResult finish(const std::string& algorithm_name);
 
+  // Writes checkpoints/update_<update>.pt now (keeping the newest two).
+  void save_checkpoint(int64_t update, const FlatOptimizer& optimizer);
+  // The latest evaluation on training and on test levels (empty before the first).
+  const EvalStats& last_train_eval() const { return last_train_eval_; }
+  const EvalStats& last_test_eval() const { return last_test_eval_; }
+
   const Config& config;
   const RunPaths paths;
   VecEnv envs;
@@ -192,6 +198,7 @@ class TrainingRun {
   std::chrono::steady_clock::time_point session_start_;
   double latest_train_return_, latest_eval_return_;
   double best_eval_return_ = -std::numeric_limits<double>::infinity();
+  EvalStats last_train_eval_, last_test_eval_;
   MetricsLog log_;
   ProgressLine progress_;
   TrainResult result_;

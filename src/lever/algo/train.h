@@ -17,6 +17,9 @@ struct TrainOptions {
   // DQN: write debug/ in the run directory: PNGs of the stacked states fed to the network and a
   // video of the raw game frames.
   bool debug = false;
+  // The caller saves checkpoints (TrainingRun::save_checkpoint), as PBT does at its generation
+  // boundaries: updates write only final.pt and best.pt, none every checkpoint_every or on a stop.
+  bool managed_checkpoints = false;
 };
 
 struct TrainResult {

@@ -9,11 +9,14 @@
 #include "lever/algo/play.h"
 #include "lever/algo/train.h"
 #include "lever/bench/bench.h"
+#include "lever/cli/pbt_commands.h"
+#include "lever/cli/pbt_toy_command.h"
 #include "lever/cli/study_commands.h"
 #include "lever/core/errors.h"
 #include "lever/core/machine.h"
 #include "lever/core/stop_signal.h"
 #include "lever/env/registry.h"
+#include "lever/pbt/population.h"
 #include "lever/study/procgen_params.h"
 #include "lever/study/sweep.h"
 
@@ -167,6 +170,8 @@ int run(int argc, char** argv) {
   resume->add_flag("--quiet", quiet, "No progress line");
   resume->add_flag("--ignore-memory-check", ignore_memory_check,
                    "dqn: start even when the replay buffer exceeds the available memory");
+  PbtProcessOptions resume_pbt_options;
+  add_pbt_process_options(*resume, resume_pbt_options);
 
   // eval
   auto* eval = app.add_subcommand("eval", "Evaluate a trained agent over full episodes");
@@ -275,6 +280,9 @@ int run(int argc, char** argv) {
 
   // plot, report: their callbacks run inside parse
   add_study_commands(app);
+  PbtCommandOptions pbt_options;
+  auto* pbt = add_pbt_command(app, pbt_options);
+  add_pbt_toy_command(app);
 
   try {
     app.parse(argc, argv);
@@ -312,6 +320,12 @@ int run(int argc, char** argv) {
       if (name.empty()) name = default_run_name(config_path, param_name, config);
       run_dir = std::filesystem::path("runs") / name;
     }
+    if (param_name.empty() && !config_path.empty() &&
+        Config::read_file(config_path).contains(kPbtSectionKey)) {
+      std::printf("note: %s has a pbt section; lever train runs one agent with the base "
+                  "hyperparameters (lever pbt runs the population)\n",
+                  config_path.c_str());
+    }
     install_stop_handlers();
     TrainOptions options;
     options.quiet = quiet;
@@ -321,6 +335,11 @@ int run(int argc, char** argv) {
     const TrainResult result = train_run(config, run_dir, options);
     print_result(result, run_dir);
     return result.finished ? 0 : 130;
+  }
+  if (pbt->parsed()) return run_pbt_command(pbt_options);
+  if (resume->parsed() && is_pbt_run_dir(resume_dir)) {
+    resume_pbt_options.quiet = quiet;
+    return resume_pbt_command(resume_dir, resume_pbt_options);
   }
   if (resume->parsed()) {
     install_stop_handlers();

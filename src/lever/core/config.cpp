@@ -667,6 +667,10 @@ Config Config::defaults() { return Config(); }
 
 Config Config::load_file(const std::filesystem::path& path,
                          const std::vector<std::string>& overrides) {
+  return from_json(read_file(path), path.string(), overrides);
+}
+
+json Config::read_file(const std::filesystem::path& path) {
   const std::string source = path.string();
   std::error_code error;
   std::ifstream in(path, std::ios::binary);
@@ -689,7 +693,7 @@ Config Config::load_file(const std::filesystem::path& path,
                         ") is a train-procgen hyperparameter file; `lever train " + source +
                         " --param_name SECTION` reads one");
     }
-    return from_json(parsed, source, overrides);
+    return parsed;
   }
 
   // nlohmann keeps the last of two equal keys silently; a config that says num_envs twice is a
@@ -713,7 +717,8 @@ Config Config::load_file(const std::filesystem::path& path,
   if (parsed.is_object() && !duplicate.empty()) {
     throw ConfigError(source + ": key '" + duplicate + "' appears twice");
   }
-  return from_json(parsed, source, overrides);
+  if (!parsed.is_object()) throw ConfigError(source + ": top level must be a JSON object");
+  return parsed;
 }
 
 Config Config::from_json(const json& j, const std::string& source,
@@ -727,6 +732,7 @@ Config Config::from_json(const json& j, const std::string& source,
       check_reserved(value, source);
       continue;
     }
+    if (name == kPbtSectionKey) continue;  // read by `lever pbt` (pbt/settings.h)
     const size_t index = resolve_name(name, source);
     const auto [earlier, inserted] = given_as.emplace(index, name);
     if (!inserted) {

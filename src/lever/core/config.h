@@ -31,6 +31,9 @@ struct ReferenceSetting;
 
 // Key names the config reserves: run metadata that runs write into their config.json.
 inline constexpr const char* kReservedMetadataKey = "lever";
+// The section of a Population Based Training experiment (pbt/settings.h): `lever pbt` reads it,
+// every other reader of a config skips it, so `lever train` runs the same file as one agent.
+inline constexpr const char* kPbtSectionKey = "pbt";
 
 class Config {
  public:
@@ -39,6 +42,8 @@ class Config {
   // Overrides are "key=value" texts applied after the file, as from `--set`.
   static Config load_file(const std::filesystem::path& path,
                           const std::vector<std::string>& overrides = {});
+  // A config file's top-level object as load_file reads it (YAML turned into JSON), unchecked.
+  static nlohmann::json read_file(const std::filesystem::path& path);
   // `source` names `j` in error messages (a file path, or e.g. "population member 3"). The
   // recurrent PPO reference's nested keys are translated first (see reference_config.h).
   static Config from_json(const nlohmann::json& j, const std::string& source,

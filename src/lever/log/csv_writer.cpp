@@ -13,7 +13,6 @@
 namespace lever {
 namespace {
 
-constexpr std::string_view kStepColumn = "step";
 
 std::vector<std::string> split_fields(std::string_view line) {
   std::vector<std::string> fields;
@@ -38,8 +37,9 @@ void check_tag_is_plain(const std::string& tag) {
 
 }  // namespace
 
-CsvMetricsWriter::CsvMetricsWriter(const std::filesystem::path& path, int64_t resume_step)
-    : path_(path) {
+CsvMetricsWriter::CsvMetricsWriter(const std::filesystem::path& path, int64_t resume_step,
+                                   std::string step_column)
+    : path_(path), step_column_(std::move(step_column)) {
   std::error_code error;
   if (resume_step >= 0 && std::filesystem::exists(path_, error)) {
     load_for_resume(resume_step);
@@ -61,9 +61,9 @@ void CsvMetricsWriter::load_for_resume(int64_t resume_step) {
   }
   const std::string_view header(contents.data(), header_end);
   std::vector<std::string> columns = split_fields(header);
-  if (columns.front() != kStepColumn) {
+  if (columns.front() != step_column_) {
     throw RuntimeFailure(path_.string() + " is not a lever metrics file: its first column is '" +
-                         columns.front() + "', not 'step'");
+                         columns.front() + "', not '" + step_column_ + "'");
   }
   tags_.assign(columns.begin() + 1, columns.end());
   has_header_ = true;
@@ -117,7 +117,7 @@ void CsvMetricsWriter::write(int64_t step, const std::vector<Scalar>& scalars) {
   line_.clear();
   if (!has_header_) {
     for (const Scalar& scalar : scalars) check_tag_is_plain(scalar.tag);
-    line_.append(kStepColumn);
+    line_.append(step_column_);
     for (const Scalar& scalar : scalars) line_.append(",").append(scalar.tag);
     line_.push_back('\n');
     for (const Scalar& scalar : scalars) tags_.push_back(scalar.tag);

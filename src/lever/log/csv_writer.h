@@ -18,7 +18,9 @@ class CsvMetricsWriter : public MetricsSink {
   // resume_step >= 0: keep the existing file's header and its rows with step <= resume_step
   // (rewritten atomically), then append, so a resumed run has no duplicate rows and no gap.
   // Throws RuntimeFailure on I/O errors or an unreadable existing file.
-  explicit CsvMetricsWriter(const std::filesystem::path& path, int64_t resume_step = -1);
+  // step_column names the first column (PBT's pbt.csv counts generations).
+  explicit CsvMetricsWriter(const std::filesystem::path& path, int64_t resume_step = -1,
+                            std::string step_column = "step");
   ~CsvMetricsWriter() override;
   CsvMetricsWriter(const CsvMetricsWriter&) = delete;
   CsvMetricsWriter& operator=(const CsvMetricsWriter&) = delete;
@@ -42,6 +44,7 @@ class CsvMetricsWriter : public MetricsSink {
   };
   std::filesystem::path path_;
   std::unique_ptr<std::FILE, FileCloser> file_;
+  std::string step_column_;
   std::vector<std::string> tags_;
   bool has_header_ = false;
   std::string line_;  // reused so a write does not allocate

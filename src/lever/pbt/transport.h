@@ -101,9 +101,9 @@ class InProcessTransport : public Transport {
 
 // Whether this build has MPI (Debian's libopenmpi-dev at configure time).
 bool mpi_available();
-// kind "p2p" or "collective". Initialises MPI (MPI_Init_thread, funneled: only the main thread
-// calls MPI) and finalises it when the transport is destroyed. Throws UsageError in a build
-// without MPI or for another kind.
+// kind "p2p" or "collective". The first call (from the main thread) initialises MPI
+// (MPI_Init_thread, funneled: only the main thread calls MPI), which is finalised at process exit.
+// Throws UsageError in a build without MPI or for another kind.
 std::unique_ptr<Transport> make_mpi_transport(const std::string& kind);
 
 }  // namespace lever
