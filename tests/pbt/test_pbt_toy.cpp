@@ -62,7 +62,8 @@ TEST(PbtToyComparison, PbtBeatsGridSearchWithTheSameSteps) {
 TEST(PbtToyComparison, ExploitOnlyCopyingHCollapsesOntoGridSearch) {
   // At the first ready step both workers score the same (symmetric start), worker 1 wins the tie,
   // worker 2 becomes its exact copy, and with no explore nothing separates them again.
-  const ToyOptions options;
+  ToyOptions options;
+  options.exploit_copies_h = true;
   const ToyVariantResult exploit = run_toy_variant(ToyVariant::kExploitOnly, options);
   const ToyVariantResult grid = run_toy_variant(ToyVariant::kGridSearch, options);
   EXPECT_EQ(exploit.final_q, grid.final_q);
@@ -74,8 +75,7 @@ TEST(PbtToyComparison, ExploitOnlyCopyingHCollapsesOntoGridSearch) {
 
 TEST(PbtToyComparison, ExploitOnlyCopyingThetaOnlyCombinesBothWorkers) {
   // The re-implementations' variant: the loser keeps its own h, so θ0 and θ1 both shrink.
-  ToyOptions options;
-  options.exploit_copies_h = false;
+  const ToyOptions options;  // θ only is the default
   const ToyVariantResult exploit = run_toy_variant(ToyVariant::kExploitOnly, options);
   const ToyVariantResult grid = run_toy_variant(ToyVariant::kGridSearch, options);
   EXPECT_GT(exploit.final_q, grid.final_q + 0.5);
@@ -88,12 +88,12 @@ TEST(PbtToyExplore, PbtExploresOnlyTheCopierAndKeepsHNonNegative) {
   options.seed = 3;
   const ToyVariantResult pbt = run_toy_variant(ToyVariant::kPbt, options);
   const size_t first_ready = static_cast<size_t>(options.ready_every);
-  // Worker 1 won the tie at the first ready step and kept its h; worker 2 copied θ and h = (1, 0)
-  // and then perturbed it.
+  // Worker 1 won the tie at the first ready step and kept its h; worker 2 copied θ, kept its own
+  // h = (0, 1) (θ-only exploit, the default) and then perturbed it.
   EXPECT_EQ(pbt.workers[0].h[first_ready], (ToyVec{1.0, 0.0}));
   EXPECT_EQ(pbt.workers[1].theta[first_ready], pbt.workers[0].theta[first_ready]);
-  EXPECT_NE(pbt.workers[1].h[first_ready], (ToyVec{1.0, 0.0}));
-  EXPECT_NEAR(pbt.workers[1].h[first_ready][0], 1.0, 0.6);  // within 6 std of the copied value
+  EXPECT_NE(pbt.workers[1].h[first_ready], (ToyVec{0.0, 1.0}));
+  EXPECT_NEAR(pbt.workers[1].h[first_ready][1], 1.0, 0.6);  // within 6 std of its own value
   for (ToyVariant v : {ToyVariant::kPbt, ToyVariant::kExploreOnly}) {
     for (uint64_t seed = 0; seed < 4; ++seed) {
       options.seed = seed;
@@ -167,7 +167,7 @@ TEST(PbtToySummary, HoldsEveryVariantsFinalQAndTheSettings) {
   EXPECT_EQ(summary["settings"]["ready_every"], 4);
   EXPECT_EQ(summary["settings"]["step_size"], 0.01);
   EXPECT_EQ(summary["settings"]["noise_std"], 0.1);
-  EXPECT_EQ(summary["settings"]["exploit_copies_h"], true);
+  EXPECT_EQ(summary["settings"]["exploit_copies_h"], false);
 }
 
 TEST(PbtToyFigure, IsAPngOfTheStatedSize) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -231,6 +233,18 @@ TEST(PbtSettingsSection, ErrorsNameTheFileTheKeyAndWhatWasExpected) {
     ADD_FAILURE();
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("'pbt.hyperparameters' is missing"), std::string::npos);
+  }
+}
+
+TEST(PbtSettingsSection, EveryKeyAndMutableHyperparameterIsDocumented) {
+  std::ifstream in(std::string(LEVER_SOURCE_DIR) + "/docs/PBT.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  for (const std::string& key : pbt_section_keys()) {
+    EXPECT_NE(doc.find("| `" + key + "` |"), std::string::npos) << key;
+  }
+  for (const std::string& key : mutable_hyperparameter_keys()) {
+    EXPECT_NE(doc.find("`" + key + "`"), std::string::npos) << key;
   }
 }
 

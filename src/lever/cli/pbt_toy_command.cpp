@@ -46,6 +46,8 @@ void add_pbt_toy_command(CLI::App& app) {
   command->add_option("--out", options->out,
                       "Directory for pbt_toy.json and pbt_toy.png (default runs/pbt_toy)");
   command->add_option("--seed", options->toy.seed, "Seed of the explore noise (default 0)");
+  command->add_flag("--exploit-copies-h", options->toy.exploit_copies_h,
+                    "Exploit copies h as well as theta (default: theta only, as the paper's figure)");
   command->add_option("--steps", options->toy.steps, "Gradient steps per worker (default 200)")
       ->check(CLI::Range(1, 100000000));
   command->callback([options] { run_pbt_toy_command(*options); });

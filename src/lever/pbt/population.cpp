@@ -22,6 +22,7 @@
 #include "lever/log/file_io.h"
 #include "lever/log/tensorboard.h"
 #include "lever/pbt/plan.h"
+#include "lever/study/pbt_plot.h"
 
 namespace lever {
 namespace {
@@ -336,6 +337,7 @@ class Population {
     result.generations = state_.generations_done;
     if (result.finished) {
       for (Member& m : members_) m.learner->finish();
+      if (transport_.rank() == 0) write_pbt_figure(dir_, {}, dir_ / "pbt.png");
       if (!result.reports.empty()) {
         std::vector<double> scores;
         for (const MemberReport& r : result.reports) scores.push_back(r.score);

@@ -73,8 +73,12 @@ const ConfigKey& schema_key(const std::string& name) {
   throw std::logic_error("pbt: no config key " + name);
 }
 
+// where_prefix: "<file>: key 'pbt.hyperparameters.<key>", without the closing quote, so fields
+// extend it ("...<key>.min'").
 MutableHyperparameter parse_hyperparameter(const std::string& key, const json& spec,
-                                           const std::string& where) {
+                                           const std::string& where_prefix) {
+  const std::string where = where_prefix + "'";
+  const auto field = [&](const std::string& name) { return where_prefix + "." + name + "'"; };
   const auto& allowed = mutable_hyperparameter_keys();
   if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
     throw ConfigError(where + ": PBT cannot mutate '" + key + "'; mutable keys: " +
@@ -88,17 +92,17 @@ MutableHyperparameter parse_hyperparameter(const std::string& key, const json& s
       throw ConfigError(where + ": unknown field '" + name + "' (fields: prior, min, max)");
     }
   }
-  for (const char* field : {"min", "max"}) {
-    if (!spec.contains(field)) throw ConfigError(where + ": missing '" + field + "'");
+  for (const char* required : {"min", "max"}) {
+    if (!spec.contains(required)) throw ConfigError(where + ": missing '" + required + "'");
   }
   MutableHyperparameter h;
   h.key = key;
-  h.prior = spec.contains("prior") ? parse_choice(spec["prior"], kPriorNames, where + ".prior")
+  h.prior = spec.contains("prior") ? parse_choice(spec["prior"], kPriorNames, field("prior"))
                                    : Prior::kUniform;
   const ConfigKey& schema = schema_key(key);
   h.integer = schema.type == ConfigType::kInt;
-  h.min = number_in(spec["min"], where + ".min", schema.min, schema.max, schema.min_exclusive);
-  h.max = number_in(spec["max"], where + ".max", schema.min, schema.max, schema.min_exclusive);
+  h.min = number_in(spec["min"], field("min"), schema.min, schema.max, schema.min_exclusive);
+  h.max = number_in(spec["max"], field("max"), schema.min, schema.max, schema.min_exclusive);
   if (!(h.min < h.max)) {
     throw ConfigError(where + ": min (" + format_number(h.min) + ") must be below max (" +
                       format_number(h.max) + ")");
@@ -193,7 +197,8 @@ PbtSettings PbtSettings::from_json(const json& section, const std::string& sourc
                         value.dump());
     }
     for (const auto& [name, spec] : value.items()) {
-      s.hyperparameters.push_back(parse_hyperparameter(name, spec, where + "." + name));
+      s.hyperparameters.push_back(
+          parse_hyperparameter(name, spec, source + ": key 'pbt.hyperparameters." + name));
     }
   }
   if (s.hyperparameters.empty()) {

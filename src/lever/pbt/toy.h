@@ -31,9 +31,10 @@ struct ToyOptions {
   uint64_t seed = 0;
   ToyVec theta_init{0.9, 0.9};
   std::array<ToyVec, kToyWorkers> h_init{{{1.0, 0.0}, {0.0, 1.0}}};
-  // true: exploit copies θ and h (what the brief and PBT §3 ask). false: θ only, as the public
-  // re-implementations do, which makes exploit-only a staircase that combines both workers' h.
-  bool exploit_copies_h = true;
+  // false (the paper's figure and the public re-implementations): exploit copies θ only, so
+  // exploit-only becomes a staircase that combines both workers' h. true: θ and h, as lever's
+  // PBT copies hyperparameters; the symmetric start then makes exploit-only equal grid search.
+  bool exploit_copies_h = false;
 };
 
 enum class ToyVariant { kPbt, kExploreOnly, kExploitOnly, kGridSearch };
