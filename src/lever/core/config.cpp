@@ -946,7 +946,9 @@ YAML values are typed as PyYAML reads them: `true`, `True`, `yes` and `on` (and 
 YAML file whose every top-level value is a mapping of its own (`easy: {...}`, `hard: {...}`) is
 a train-procgen hyperparameter file instead, read one section at a time with
 `lever train FILE --param_name SECTION` (docs/TRAIN_PROCGEN.md). The recurrent PPO reference's
-configs load as written; "The recurrent PPO reference's keys" below maps them.
+configs load as written; "The recurrent PPO reference's keys" below maps them. A `pbt:`
+mapping is a Population Based Training section, read by `lever pbt` and skipped by every other
+command (its keys: docs/PBT.md).
 
 Every key has exactly one home: the tables below give its type, default, allowed values and
 meaning. Keys a file leaves out take their defaults. A few keys also accept an alias, the name
