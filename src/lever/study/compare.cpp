@@ -27,24 +27,6 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-// Sorted by step; of two points at one step (a resumed run) the later one wins.
-Curve sorted_curve(const Curve& curve) {
-  std::vector<size_t> order(curve.steps.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return curve.steps[a] < curve.steps[b]; });
-  Curve sorted;
-  for (size_t i : order) {
-    if (!sorted.steps.empty() && sorted.steps.back() == curve.steps[i]) {
-      sorted.values.back() = curve.values[i];
-      continue;
-    }
-    sorted.steps.push_back(curve.steps[i]);
-    sorted.values.push_back(curve.values[i]);
-  }
-  return sorted;
-}
-
 // The curve's value at `step`, which lies inside its range.
 double value_at(const Curve& curve, double step) {
   const auto upper = std::lower_bound(curve.steps.begin(), curve.steps.end(), step);

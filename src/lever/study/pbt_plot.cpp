@@ -112,24 +112,6 @@ const PbtRow& best_row(const std::vector<PbtRow>& rows) {
   return *best;
 }
 
-// Sorted by step; of two points at one step (a resumed run) the later one wins.
-Curve sorted_curve(const Curve& curve) {
-  std::vector<size_t> order(curve.steps.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return curve.steps[a] < curve.steps[b]; });
-  Curve sorted;
-  for (size_t i : order) {
-    if (!sorted.steps.empty() && sorted.steps.back() == curve.steps[i]) {
-      sorted.values.back() = curve.values[i];
-      continue;
-    }
-    sorted.steps.push_back(curve.steps[i]);
-    sorted.values.push_back(curve.values[i]);
-  }
-  return sorted;
-}
-
 Curve baseline_curve(const RunRecord& run, const char* column, const char* log_key) {
   Curve curve = run.finite_curve(column);
   if (curve.steps.empty()) curve = run.finite_curve(log_key);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <system_error>
 
@@ -318,6 +319,23 @@ std::vector<RunGroup> group_runs(std::vector<RunRecord> runs) {
     groups[0].label = parts.empty() ? "all runs" : join(parts, " ");
   }
   return groups;
+}
+
+Curve sorted_curve(const Curve& curve) {
+  std::vector<size_t> order(curve.steps.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return curve.steps[a] < curve.steps[b]; });
+  Curve sorted;
+  for (size_t i : order) {
+    if (!sorted.steps.empty() && sorted.steps.back() == curve.steps[i]) {
+      sorted.values.back() = curve.values[i];
+      continue;
+    }
+    sorted.steps.push_back(curve.steps[i]);
+    sorted.values.push_back(curve.values[i]);
+  }
+  return sorted;
 }
 
 }  // namespace lever

@@ -26,6 +26,9 @@ struct Curve {
   std::vector<double> steps, values;
 };
 
+// Sorted by step; of two points at one step (a resumed run) the later one wins.
+Curve sorted_curve(const Curve& curve);
+
 struct RunRecord {
   std::filesystem::path dir;
   std::string name;       // dir relative to the directory it was found under
