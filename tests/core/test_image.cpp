@@ -49,6 +49,26 @@ TEST(ImageBuffer, ResizeZeroesAndAddressesRowMajor) {
   EXPECT_EQ(count_of(image, kBlack), 4);
 }
 
+TEST(ImageBuffer, PasteCopiesEveryPixelToItsOffsetAndNothingElse) {
+  Image src;
+  src.resize(3, 2);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 3; ++x) src.at(x, y)[0] = static_cast<uint8_t>(10 * y + x + 1);
+  }
+  Image dst;
+  dst.resize(6, 5);
+  dst.fill({7, 7, 7});
+  dst.paste(src, 2, 3);
+  for (int y = 0; y < 5; ++y) {
+    for (int x = 0; x < 6; ++x) {
+      const bool inside = x >= 2 && x < 5 && y >= 3;
+      const uint8_t expected = inside ? static_cast<uint8_t>(10 * (y - 3) + (x - 2) + 1) : 7;
+      EXPECT_EQ(dst.at(x, y)[0], expected) << x << "," << y;
+      EXPECT_EQ(dst.at(x, y)[1], inside ? 0 : 7);
+    }
+  }
+}
+
 TEST(ImageBuffer, NegativeSizeIsAUsageError) {
   Image image;
   EXPECT_THROW(image.resize(-1, 5), UsageError);

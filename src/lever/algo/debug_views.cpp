@@ -81,9 +81,7 @@ void DebugViews::acting_step(int64_t step, VecEnv& envs) {
     if (raw_.width % 2 || raw_.height % 2) {
       picture_.resize(raw_.width + raw_.width % 2, raw_.height + raw_.height % 2);
       picture_.fill({0, 0, 0});
-      for (int y = 0; y < raw_.height; ++y) {
-        std::copy(raw_.at(0, y), raw_.at(0, y) + 3 * raw_.width, picture_.at(0, y));
-      }
+      picture_.paste(raw_, 0, 0);
       video_->write_frame(picture_);
     } else {
       video_->write_frame(raw_);

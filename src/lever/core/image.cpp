@@ -87,6 +87,12 @@ void Image::resize(int w, int h) {
 
 void Image::fill(Color c) { Canvas(*this).fill(c); }
 
+void Image::paste(const Image& src, int x, int y) {
+  for (int row = 0; row < src.height; ++row) {
+    std::copy(src.at(0, row), src.at(0, row) + 3 * src.width, at(x, y + row));
+  }
+}
+
 void Canvas::fill(Color c) const {
   for (int y = 0; y < height; ++y) fill_span(*this, y, 0, width, c);
 }

@@ -43,6 +43,8 @@ struct Image {
   // Throws UsageError on a negative size. New pixels are black; old contents are not preserved.
   void resize(int w, int h);
   void fill(Color c);
+  // Copies src with its top-left corner at (x, y); src must fit inside this image.
+  void paste(const Image& src, int x, int y);
 
   // No bounds check: callers pass coordinates inside [0, width) x [0, height).
   uint8_t* at(int x, int y) { return pixels.data() + (static_cast<size_t>(y) * width + x) * 3; }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 
 #include "lever/core/errors.h"
 #include "lever/core/rng.h"
@@ -90,12 +89,6 @@ Color heat_color(double q) {
   constexpr Color kLow{158, 188, 218}, kMid{238, 236, 216}, kHigh{254, 217, 118};
   const double t = std::clamp((q - kQLow) / (kQHigh - kQLow), 0.0, 1.0);
   return t < 0.5 ? mix(kLow, kMid, 2 * t) : mix(kMid, kHigh, 2 * t - 1);
-}
-
-void blit(Image& dst, const Image& src, int x0, int y0) {
-  for (int y = 0; y < src.height; ++y) {
-    std::memcpy(dst.at(x0, y0 + y), src.at(0, y), static_cast<size_t>(src.width) * 3);
-  }
 }
 
 std::string format_q(double q) {
@@ -378,12 +371,12 @@ Image render_pbt_toy_figure(const ToyResult& result) {
   Image figure;
   figure.resize(kToyFigureWidth, kToyFigureHeight);
   figure.fill(kWhite);
-  blit(figure, render_header(result.options), 0, 0);
+  figure.paste(render_header(result.options), 0, 0);
   for (size_t v = 0; v < result.variants.size() && v < kToyVariants.size(); ++v) {
-    blit(figure, render_landscape_panel(result.variants[v]), static_cast<int>(v) * kToyPanelWidth,
-         kToyHeaderHeight);
+    figure.paste(render_landscape_panel(result.variants[v]), static_cast<int>(v) * kToyPanelWidth,
+                 kToyHeaderHeight);
   }
-  blit(figure, render_curves(result), 0, kToyHeaderHeight + kToyPanelHeight);
+  figure.paste(render_curves(result), 0, kToyHeaderHeight + kToyPanelHeight);
   return figure;
 }
 

@@ -450,9 +450,7 @@ Image render_pbt_figure(const std::vector<PbtPanel>& panels) {
   for (const PbtPanel& panel : panels) {
     Image image = render_plot(panel.spec);
     draw_thick(image, panel);
-    for (int y = 0; y < image.height; ++y) {
-      std::copy(image.at(0, y), image.at(0, y) + 3 * image.width, figure.at(0, top + y));
-    }
+    figure.paste(image, 0, top);
     top += image.height;
   }
   return figure;
