@@ -125,7 +125,7 @@ TEST(PbtPopulation, ExploredValuesAreTheOnesTheNextUpdatesUse) {
     const int g = static_cast<int>(pbt.at("generation")[row]);
     const int m = static_cast<int>(pbt.at("member")[row]);
     copies += pbt.at("parent")[row] != m;
-    char member[16];
+    char member[32];
     std::snprintf(member, sizeof(member), "member_%03d", m);
     const auto metrics = read_columns(dir / "pop" / member / "metrics.csv");
     int checked = 0;
@@ -185,7 +185,7 @@ TEST(PbtPopulation, ResumeContinuesFromTheLastFinishedGeneration) {
   EXPECT_EQ(state["updates_done"], 2);
   // The state's hyperparameters are the ones the saved checkpoints carry.
   for (int m = 0; m < 3; ++m) {
-    char member[16];
+    char member[32];
     std::snprintf(member, sizeof(member), "member_%03d", m);
     const TrainingState saved = load_checkpoint(update_checkpoint_path(dir / "pop" / member, 2));
     EXPECT_EQ(saved.config["learning_rate"].get<double>(),

@@ -419,7 +419,7 @@ class Population {
     std::vector<Scalar> board;
     double best = -INFINITY;
     for (int m = 0; m < size_; ++m) {
-      char member[16];
+      char member[32];
       std::snprintf(member, sizeof(member), "member_%03d", m);
       std::vector<Scalar> row = {{"member", static_cast<double>(m)},
                                  {"env_steps", static_cast<double>(reports[m].global_step)},
