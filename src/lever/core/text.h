@@ -17,6 +17,9 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// The fields of one line of a CSV file without quoting: the text between commas, as written.
+std::vector<std::string> split_at_commas(std::string_view line);
+
 // `text` without leading and trailing ASCII whitespace.
 std::string_view trim(std::string_view text);
 

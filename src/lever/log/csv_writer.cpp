@@ -8,23 +8,12 @@
 
 #include "lever/core/atomic_file.h"
 #include "lever/core/errors.h"
+#include "lever/core/text.h"
 #include "lever/log/file_io.h"
 
 namespace lever {
 namespace {
 
-
-std::vector<std::string> split_fields(std::string_view line) {
-  std::vector<std::string> fields;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = line.find(',', start);
-    fields.emplace_back(line.substr(start, comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return fields;
-}
 
 // Tags are written unquoted, so characters that would need CSV quoting are refused.
 void check_tag_is_plain(const std::string& tag) {
@@ -60,7 +49,7 @@ void CsvMetricsWriter::load_for_resume(int64_t resume_step) {
     return;
   }
   const std::string_view header(contents.data(), header_end);
-  std::vector<std::string> columns = split_fields(header);
+  std::vector<std::string> columns = split_at_commas(header);
   if (columns.front() != step_column_) {
     throw RuntimeFailure(path_.string() + " is not a lever metrics file: its first column is '" +
                          columns.front() + "', not '" + step_column_ + "'");

@@ -1,7 +1,6 @@
 #include "lever/study/pbt_plot.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -31,15 +30,10 @@ constexpr const char* kTrainLogKey = "train_mean_reward";
 constexpr const char* kTestColumn = "eval/test_mean_return";
 constexpr const char* kTestLogKey = "test_mean_reward";
 
+// A line's cells, trimmed.
 std::vector<std::string> split_cells(const std::string& line) {
-  std::vector<std::string> cells;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = line.find(',', start);
-    cells.push_back(std::string(trim(line.substr(start, comma - start))));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  std::vector<std::string> cells = split_at_commas(line);
+  for (std::string& cell : cells) cell = std::string(trim(cell));
   return cells;
 }
 
@@ -293,12 +287,6 @@ std::string thick_svg(const PbtPanel& panel) {
   return out;
 }
 
-std::string lower_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 }  // namespace
 
 const PbtRow* PbtTable::find(int generation, int member) const {
@@ -487,7 +475,7 @@ std::string render_pbt_figure_svg(const std::vector<PbtPanel>& panels) {
 PbtFigureSummary write_pbt_figure(const std::filesystem::path& pbt_dir,
                                   const std::vector<std::filesystem::path>& baselines,
                                   const std::filesystem::path& out, int width, int panel_height) {
-  check_plot_path(out);
+  const PlotFormat format = plot_format(out);
   const PbtTable table = read_pbt_csv(pbt_dir / "pbt.csv");
   std::vector<RunRecord> runs;
   for (const std::filesystem::path& dir : baselines) {
@@ -499,7 +487,7 @@ PbtFigureSummary write_pbt_figure(const std::filesystem::path& pbt_dir,
     for (RunRecord& run : found) runs.push_back(std::move(run));
   }
   const std::vector<PbtPanel> panels = pbt_panels(table, runs, width, panel_height);
-  if (lower_extension(out) == ".png") {
+  if (format == PlotFormat::kPng) {
     write_png(out, render_pbt_figure(panels));
   } else {
     write_file_atomic(out, render_pbt_figure_svg(panels));

@@ -54,15 +54,9 @@ std::map<std::string, std::vector<double>> read_study_log(const std::filesystem:
   return series;
 }
 
+// A line's cells, without the carriage return of a CRLF file.
 std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = line.find(',', start);
-    cells.push_back(line.substr(start, comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  std::vector<std::string> cells = split_at_commas(line);
   if (!cells.empty() && !cells.back().empty() && cells.back().back() == '\r') {
     cells.back().pop_back();
   }

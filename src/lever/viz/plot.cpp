@@ -732,17 +732,18 @@ void write_plot_svg(const std::filesystem::path& path, const PlotSpec& spec) {
   write_file_atomic(path, render_plot_svg(spec));
 }
 
-void check_plot_path(const std::filesystem::path& path) {
+PlotFormat plot_format(const std::filesystem::path& path) {
   const std::string ext = lower_extension(path);
-  if (ext != ".png" && ext != ".svg") {
-    throw UsageError("cannot write plot " + path.string() +
-                     ": the file name must end in .png or .svg");
-  }
+  if (ext == ".png") return PlotFormat::kPng;
+  if (ext == ".svg") return PlotFormat::kSvg;
+  throw UsageError("cannot write plot " + path.string() +
+                   ": the file name must end in .png or .svg");
 }
 
+void check_plot_path(const std::filesystem::path& path) { plot_format(path); }
+
 void write_plot(const std::filesystem::path& path, const PlotSpec& spec) {
-  check_plot_path(path);
-  if (lower_extension(path) == ".png") {
+  if (plot_format(path) == PlotFormat::kPng) {
     write_plot_png(path, spec);
   } else {
     write_plot_svg(path, spec);

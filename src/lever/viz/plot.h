@@ -88,5 +88,8 @@ void write_plot_svg(const std::filesystem::path& path, const PlotSpec& spec);
 void write_plot(const std::filesystem::path& path, const PlotSpec& spec);
 // The check write_plot makes first, for callers that want to fail before doing the work.
 void check_plot_path(const std::filesystem::path& path);
+// Which of the two a path asks for, by its extension (any case); UsageError as check_plot_path.
+enum class PlotFormat { kPng, kSvg };
+PlotFormat plot_format(const std::filesystem::path& path);
 
 }  // namespace lever
