@@ -126,6 +126,11 @@ EpisodeTotals collect_rollout(ActorCritic& net, VecEnv& envs, Rollout& r, Rng& a
   return totals;
 }
 
+int64_t updates_in_run(const Config& c) {
+  if (c.i64("num_updates") > 0) return c.i64("num_updates");
+  return std::max<int64_t>(1, c.i64("total_steps") / (c.i64("num_envs") * c.i64("num_steps")));
+}
+
 double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates) {
   if (!anneal) return initial;
   return initial * (1.0 - static_cast<double>(update - 1) / num_updates);
@@ -205,8 +210,7 @@ TrainingRun::TrainingRun(const Config& c, const RunPaths& run_paths,
       options_(options),
       total_steps_(c.i64("total_steps")),
       batch_size_(c.i64("num_envs") * c.i64("num_steps")),
-      num_updates_(c.i64("num_updates") > 0 ? c.i64("num_updates")
-                                            : std::max<int64_t>(1, total_steps_ / batch_size_)),
+      num_updates_(updates_in_run(c)),
       eval_every_(c.i64("eval_every")),
       // one_per_env: each eval env plays exactly one episode (evaluate() spreads episodes
       // evenly, so asking for as many episodes as envs gives one each).

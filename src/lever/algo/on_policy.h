@@ -93,6 +93,10 @@ const int64_t* record_policy_step(const PolicyOutput& out, Rollout& rollout, int
 bool record_env_step(VecEnv& envs, Rollout& rollout, int64_t t, RewardNormalizer* normalizer,
                      double reward_scale, double gamma, EpisodeTotals& totals);
 
+// How many updates a run of this config takes: num_updates when set, else total_steps divided by
+// the batch (num_envs x num_steps), at least 1.
+int64_t updates_in_run(const Config& config);
+
 // The learning rate of update (1-based): initial, or with anneal decayed linearly towards 0 over
 // the run as CleanRL does.
 double annealed_learning_rate(double initial, bool anneal, int64_t update, int64_t num_updates);

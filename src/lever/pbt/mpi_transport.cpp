@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstddef>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -175,6 +176,16 @@ class MpiTransport : public Transport {
     return static_cast<int>(bytes);
   }
 
+  // Packs member s's snapshot into out, checking it has the size every rank expects.
+  static void pack_snapshot(const MemberStore& store, int s, int bytes,
+                            std::vector<uint8_t>& out) {
+    store.pack(s, out);
+    if (static_cast<int>(out.size()) != bytes) {
+      throw std::logic_error("MPI PBT: member " + std::to_string(s) +
+                             "'s snapshot differs from snapshot_bytes()");
+    }
+  }
+
   static bool anyone_copies(const std::vector<int>& source) {
     for (size_t m = 0; m < source.size(); ++m) {
       if (source[m] != static_cast<int>(m)) return true;
@@ -262,32 +273,37 @@ class PointToPointTransport : public MpiTransport {
     for (int m = 0; m < population; ++m) {
       const int s = source[m];
       if (s == m || owner_rank(s, num_ranks_) != rank_ || snapshots.count(s)) continue;
-      store.pack(s, snapshots[s]);
-      if (static_cast<int>(snapshots[s].size()) != bytes) {
-        throw std::logic_error("MPI PBT: member " + std::to_string(s) +
-                               "'s snapshot differs from snapshot_bytes()");
-      }
+      pack_snapshot(store, s, bytes, snapshots[s]);
     }
-    std::vector<MPI_Request> sends;
+    // One message per source and destination rank (tag: the source), however many members of
+    // that rank copy it.
+    std::set<std::pair<int, int>> routes;  // (source, destination rank)
     for (int m = 0; m < population; ++m) {
       const int s = source[m];
       const int destination = owner_rank(m, num_ranks_);
       if (s == m || owner_rank(s, num_ranks_) != rank_ || destination == rank_) continue;
-      sends.emplace_back();
-      MPI_Isend(snapshots[s].data(), bytes, MPI_BYTE, destination, m, comm_, &sends.back());
+      routes.insert({s, destination});
+    }
+    std::vector<MPI_Request> sends(routes.size());
+    size_t next = 0;
+    for (const auto& [s, destination] : routes) {
+      MPI_Isend(snapshots[s].data(), bytes, MPI_BYTE, destination, s, comm_, &sends[next++]);
+    }
+    // This rank's copiers, grouped by source: a remote source is received once.
+    std::map<int, std::vector<int>> copiers;
+    for (int m : members_of_rank(rank_, num_ranks_, population)) {
+      if (source[m] != m) copiers[source[m]].push_back(m);
     }
     std::vector<uint8_t> received;
-    for (int m : members_of_rank(rank_, num_ranks_, population)) {
-      const int s = source[m];
-      if (s == m) continue;
+    for (const auto& [s, members] : copiers) {
       const int owner = owner_rank(s, num_ranks_);
-      if (owner == rank_) {
-        store.unpack(m, snapshots[s]);
-      } else {
+      const std::vector<uint8_t>* snapshot = &snapshots[s];
+      if (owner != rank_) {
         received.resize(bytes);
-        MPI_Recv(received.data(), bytes, MPI_BYTE, owner, m, comm_, MPI_STATUS_IGNORE);
-        store.unpack(m, received);
+        MPI_Recv(received.data(), bytes, MPI_BYTE, owner, s, comm_, MPI_STATUS_IGNORE);
+        snapshot = &received;
       }
+      for (int m : members) store.unpack(m, *snapshot);
     }
     MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE);
   }
@@ -331,11 +347,7 @@ class CollectiveTransport : public MpiTransport {
     for (const auto& entry : copiers) {
       const int s = entry.first;
       if (owner_rank(s, num_ranks_) != rank_) continue;
-      store.pack(s, own[s]);
-      if (static_cast<int>(own[s].size()) != bytes) {
-        throw std::logic_error("MPI PBT: member " + std::to_string(s) +
-                               "'s snapshot differs from snapshot_bytes()");
-      }
+      pack_snapshot(store, s, bytes, own[s]);
     }
     std::vector<uint8_t> received;
     for (const auto& entry : copiers) {

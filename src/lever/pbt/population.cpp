@@ -226,11 +226,7 @@ class Population {
         options_(options),
         size_(static_cast<int>(settings_.population_size)),
         updates_per_generation_(updates_per_generation(settings_, experiment.base)),
-        total_updates_(std::max<int64_t>(
-            1, experiment.base.i64("num_updates") > 0
-                   ? experiment.base.i64("num_updates")
-                   : experiment.base.i64("total_steps") / (experiment.base.i64("num_envs") *
-                                                           experiment.base.i64("num_steps")))),
+        total_updates_(updates_in_run(experiment.base)),
         generations_((total_updates_ + updates_per_generation_ - 1) / updates_per_generation_),
         decisions_(decision_seed(experiment.base)) {
     if (resume) {
@@ -250,12 +246,16 @@ class Population {
       member.id = id;
       const RunPaths paths{member_dir(dir, id)};
       if (resume) {
-        const Config config = Config::load_file(paths.config());
-        const TrainingState checkpoint = load_checkpoint(
-            state_.finished ? paths.final_checkpoint()
-                            : update_checkpoint_path(paths.dir, state_.updates_done));
-        member.learner =
-            std::make_unique<PpoLearner>(config, paths, &checkpoint, member_options);
+        // The checkpoint's config holds the hyperparameters in force when it was saved: the
+        // state's values for the next generation.
+        const std::filesystem::path path = state_.finished
+                                               ? paths.final_checkpoint()
+                                               : update_checkpoint_path(paths.dir,
+                                                                        state_.updates_done);
+        const TrainingState checkpoint = load_checkpoint(path);
+        member.learner = std::make_unique<PpoLearner>(
+            Config::from_json(checkpoint.config, path.string()), paths, &checkpoint,
+            member_options);
       } else {
         const Config config = member_config(id);
         create_run_dir(paths.dir, options.overwrite);
@@ -264,11 +264,9 @@ class Population {
         write_file_atomic(paths.config(), resolved.dump(2) + "\n");
         member.learner = std::make_unique<PpoLearner>(config, paths, nullptr, member_options);
       }
-      // The state's values are the ones in force (a resumed checkpoint's config has them too).
       members_.push_back(std::move(member));
     }
     store_ = std::make_unique<LocalMembers>(members_, settings_);
-    for (Member& m : members_) store_->set_hyperparameters(*m.learner, state_.hyperparameters[m.id]);
     if (transport.rank() == 0) open_logs(resume != nullptr);
   }
 
@@ -306,7 +304,10 @@ class Population {
 
       const auto checkpoint_start = Clock::now();
       for (Member& m : members_) {
-        store_->set_hyperparameters(*m.learner, plan.hyperparameters[m.id]);
+        // Only a member that copied has new values (its source's, explored).
+        if (plan.source[m.id] != m.id) {
+          store_->set_hyperparameters(*m.learner, plan.hyperparameters[m.id]);
+        }
         if (!last) m.learner->save_checkpoint();
       }
       transport_.barrier();
@@ -480,6 +481,15 @@ class Population {
   std::unique_ptr<TensorBoardWriter> tensorboard_;
 };
 
+// Every rank holds at least one member: the transports size their messages from a member.
+void check_ranks(const PbtSettings& settings, const Transport& transport) {
+  if (settings.population_size < transport.num_ranks()) {
+    throw UsageError("a population of " + std::to_string(settings.population_size) +
+                     " members cannot fill " + std::to_string(transport.num_ranks()) +
+                     " ranks: run at most population_size ranks, or raise pbt.population_size");
+  }
+}
+
 void check_ppo(const Config& base, const std::string& source) {
   if (base.str("policy") != "ppo") {
     throw ConfigError(source + ": PBT trains PPO members; policy '" + base.str("policy") +
@@ -519,6 +529,7 @@ PbtExperiment load_pbt_experiment(const std::filesystem::path& path,
 PbtResult run_pbt(const PbtExperiment& experiment, const std::filesystem::path& run_dir,
                   Transport& transport, const PbtOptions& options) {
   check_ppo(experiment.base, "config");
+  check_ranks(experiment.settings, transport);
   if (transport.rank() == 0) {
     if (is_pbt_run_dir(run_dir) || std::filesystem::exists(state_path(run_dir))) {
       if (!options.overwrite) {
@@ -561,6 +572,7 @@ PbtResult resume_pbt(const std::filesystem::path& run_dir, Transport& transport,
   }
   PbtExperiment experiment{Config::from_json(file["config"], source),
                            PbtSettings::from_json(file["pbt"], source)};
+  check_ranks(experiment.settings, transport);
   if (!std::filesystem::exists(state_path(run_dir))) {
     // Stopped inside the first generation: nothing to continue from but the start.
     PbtOptions fresh = options;

@@ -41,3 +41,12 @@ for m in 0 1 2 3 4; do
   [ -f "$work/resumed/member_00$m/final.pt" ] || { echo "FAIL: member $m did not finish"; exit 1; }
 done
 echo "resume over MPI: all 5 members finished"
+
+# Fewer members than ranks is refused before anything is written.
+if "$mpiexec" --oversubscribe -n 4 "$lever" pbt "$config" --run-dir "$work/too_few" --quiet --mpi \
+    --set pbt.population_size=3 2> "$work/too_few.err"; then
+  echo "FAIL: 3 members on 4 ranks was accepted"; exit 1
+fi
+grep -q "a population of 3 members cannot fill 4 ranks" "$work/too_few.err"
+[ ! -e "$work/too_few" ] || { echo "FAIL: the refused population wrote $work/too_few"; exit 1; }
+echo "3 members on 4 ranks: refused"
