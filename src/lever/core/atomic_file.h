@@ -18,4 +18,8 @@ std::filesystem::path temp_path_for(const std::filesystem::path& path);
 // failure, after removing `temp`.
 void commit_temp_file(const std::filesystem::path& temp, const std::filesystem::path& target);
 
+// `wanted` if nothing is there yet, else the first of <stem>-1<ext>, <stem>-2<ext>, ... that is
+// free: outputs a user names (videos, figures) get a numbered suffix instead of replacing a file.
+std::filesystem::path untaken_path(const std::filesystem::path& wanted);
+
 }  // namespace lever

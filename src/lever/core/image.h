@@ -45,6 +45,9 @@ struct Image {
   void fill(Color c);
   // Copies src with its top-left corner at (x, y); src must fit inside this image.
   void paste(const Image& src, int x, int y);
+  // This image made `factor` times smaller in each direction, each pixel the rounded mean of a
+  // factor x factor block (width and height rounded down). Throws UsageError if factor < 1.
+  Image shrunk(int factor) const;
 
   // No bounds check: callers pass coordinates inside [0, width) x [0, height).
   uint8_t* at(int x, int y) { return pixels.data() + (static_cast<size_t>(y) * width + x) * 3; }
