@@ -117,5 +117,32 @@ TEST_F(AtomicFile, FailedRenameRemovesTheTempFile) {
   EXPECT_EQ(listing(), "blocked ");
 }
 
+TEST_F(AtomicFile, UntakenPathIsTheWantedOneWhenFree) {
+  EXPECT_EQ(untaken_path(dir_ / "saliency.mp4"), dir_ / "saliency.mp4");
+  EXPECT_EQ(listing(), "");
+}
+
+TEST_F(AtomicFile, UntakenPathNumbersTheStemUntilFree) {
+  write_file_atomic(dir_ / "saliency.mp4", "first");
+  EXPECT_EQ(untaken_path(dir_ / "saliency.mp4"), dir_ / "saliency-1.mp4");
+  write_file_atomic(dir_ / "saliency-1.mp4", "second");
+  EXPECT_EQ(untaken_path(dir_ / "saliency.mp4"), dir_ / "saliency-2.mp4");
+  EXPECT_EQ(read_all(dir_ / "saliency.mp4"), "first");  // asking writes nothing
+}
+
+TEST_F(AtomicFile, UntakenPathKeepsOnlyTheLastExtension) {
+  write_file_atomic(dir_ / "strip", "");
+  EXPECT_EQ(untaken_path(dir_ / "strip"), dir_ / "strip-1");
+  write_file_atomic(dir_ / "a.b.mp4", "");
+  EXPECT_EQ(untaken_path(dir_ / "a.b.mp4"), dir_ / "a.b-1.mp4");
+}
+
+TEST_F(AtomicFile, UntakenPathCountsDirectoriesAndDanglingLinksAsTaken) {
+  fs::create_directories(dir_ / "maps.npy");
+  EXPECT_EQ(untaken_path(dir_ / "maps.npy"), dir_ / "maps-1.npy");
+  fs::create_symlink(dir_ / "nowhere", dir_ / "frames.png");
+  EXPECT_EQ(untaken_path(dir_ / "frames.png"), dir_ / "frames-1.png");
+}
+
 }  // namespace
 }  // namespace lever

@@ -74,6 +74,65 @@ TEST(ImageBuffer, NegativeSizeIsAUsageError) {
   EXPECT_THROW(image.resize(-1, 5), UsageError);
 }
 
+// A w x h image whose channel c at (x, y) holds value(x, y, c).
+template <typename Value>
+Image patterned(int w, int h, Value value) {
+  Image image = blank(w, h);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < 3; ++c) image.at(x, y)[c] = static_cast<uint8_t>(value(x, y, c));
+    }
+  }
+  return image;
+}
+
+TEST(ImageShrink, EachPixelIsItsBlocksMeanRoundedHalfUp) {
+  // Blocks of 2 x 2: red {0, 1, 2, 3} (1.5 -> 2), green {10, 10, 10, 11} (10.25 -> 10),
+  // blue {0, 0, 1, 1} (0.5 -> 1), and at the bottom right {255, 255, 255, 254} (254.75 -> 255).
+  const int red[4][4] = {{0, 1, 7, 7}, {2, 3, 7, 8}, {9, 9, 255, 255}, {9, 9, 255, 254}};
+  const Image image = patterned(4, 4, [&](int x, int y, int c) {
+    if (c == 0) return red[y][x];
+    if (c == 1) return (x == 1 && y == 1) ? 11 : 10;
+    return x % 2;
+  });
+  const Image small = image.shrunk(2);
+  ASSERT_EQ(small.width, 2);
+  ASSERT_EQ(small.height, 2);
+  EXPECT_EQ(small.color_at(0, 0), (Color{2, 10, 1}));
+  EXPECT_EQ(small.color_at(1, 0), (Color{7, 10, 1}));  // 29 / 4 = 7.25
+  EXPECT_EQ(small.color_at(0, 1), (Color{9, 10, 1}));
+  EXPECT_EQ(small.color_at(1, 1), (Color{255, 10, 1}));
+}
+
+TEST(ImageShrink, OddSizesDropTheLeftoverRowsAndColumns) {
+  // The last row and column are 255 everywhere and must not reach the 2 x 2 result.
+  const Image image = patterned(5, 5, [](int x, int y, int c) {
+    return (x == 4 || y == 4) ? 255 : 10 * c + (x / 2) + 2 * (y / 2);
+  });
+  const Image small = image.shrunk(2);
+  ASSERT_EQ(small.width, 2);
+  ASSERT_EQ(small.height, 2);
+  EXPECT_EQ(small.color_at(0, 0), (Color{0, 10, 20}));
+  EXPECT_EQ(small.color_at(1, 0), (Color{1, 11, 21}));
+  EXPECT_EQ(small.color_at(0, 1), (Color{2, 12, 22}));
+  EXPECT_EQ(small.color_at(1, 1), (Color{3, 13, 23}));
+  const Image thirds = patterned(7, 3, [](int x, int, int) { return x < 3 ? 30 : 60; }).shrunk(3);
+  EXPECT_EQ(thirds.width, 2);
+  EXPECT_EQ(thirds.height, 1);
+  EXPECT_EQ(thirds.color_at(1, 0), (Color{60, 60, 60}));
+}
+
+TEST(ImageShrink, FactorOneCopiesAndFactorZeroThrows) {
+  const Image image = patterned(3, 2, [](int x, int y, int c) { return 40 * x + 7 * y + c; });
+  const Image copy = image.shrunk(1);
+  EXPECT_EQ(copy.width, 3);
+  EXPECT_EQ(copy.height, 2);
+  EXPECT_EQ(copy.pixels, image.pixels);
+  EXPECT_THROW(image.shrunk(0), UsageError);
+  EXPECT_THROW(image.shrunk(-2), UsageError);
+  EXPECT_EQ(image.shrunk(4).pixels.size(), 0u);
+}
+
 TEST(RasterCoverage, RectCoversPixelCentresHalfOpen) {
   Image image = blank(6, 5);
   fill_rect(image, 1, 1, 4, 3, kRed);

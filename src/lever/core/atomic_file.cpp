@@ -87,4 +87,19 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
   sync_directory(path.parent_path());
 }
 
+fs::path untaken_path(const fs::path& wanted) {
+  // symlink_status, so a dangling link counts as taken: writing there would follow it.
+  const auto taken = [](const fs::path& path) {
+    std::error_code ignored;
+    return fs::exists(fs::symlink_status(path, ignored));
+  };
+  if (!taken(wanted)) return wanted;
+  const std::string stem = wanted.stem().string();
+  const std::string extension = wanted.extension().string();
+  for (long n = 1;; ++n) {
+    fs::path candidate = wanted.parent_path() / (stem + "-" + std::to_string(n) + extension);
+    if (!taken(candidate)) return candidate;
+  }
+}
+
 }  // namespace lever

@@ -93,6 +93,33 @@ void Image::paste(const Image& src, int x, int y) {
   }
 }
 
+Image Image::shrunk(int factor) const {
+  if (factor < 1) {
+    throw UsageError("an image can only shrink by a factor of 1 or more, got " +
+                     std::to_string(factor));
+  }
+  Image small;
+  small.resize(width / factor, height / factor);
+  const int64_t block = int64_t{factor} * factor;
+  for (int y = 0; y < small.height; ++y) {
+    for (int x = 0; x < small.width; ++x) {
+      int64_t sums[3] = {0, 0, 0};
+      for (int dy = 0; dy < factor; ++dy) {
+        const uint8_t* p = at(x * factor, y * factor + dy);
+        for (int dx = 0; dx < factor; ++dx, p += 3) {
+          sums[0] += p[0];
+          sums[1] += p[1];
+          sums[2] += p[2];
+        }
+      }
+      // Integer rounding, halves up: a block {0, 1, 2, 3} becomes 2.
+      uint8_t* out = small.at(x, y);
+      for (int c = 0; c < 3; ++c) out[c] = static_cast<uint8_t>((sums[c] + block / 2) / block);
+    }
+  }
+  return small;
+}
+
 void Canvas::fill(Color c) const {
   for (int y = 0; y < height; ++y) fill_span(*this, y, 0, width, c);
 }
