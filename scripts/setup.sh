@@ -9,6 +9,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   liblz4-dev              # DQN's compressed replay buffer (replay_compress: lz4)
   openmpi-bin libopenmpi-dev  # PBT populations over MPI (lever pbt --mpi, its tests)
+  python3-numpy           # tests: numpy.load reads the saliency maps lever saves as .npy
 )
 missing=()
 for p in "${packages[@]}"; do

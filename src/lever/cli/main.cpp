@@ -11,6 +11,7 @@
 #include "lever/bench/bench.h"
 #include "lever/cli/pbt_commands.h"
 #include "lever/cli/pbt_toy_command.h"
+#include "lever/cli/saliency_command.h"
 #include "lever/cli/study_commands.h"
 #include "lever/core/errors.h"
 #include "lever/core/machine.h"
@@ -283,6 +284,7 @@ int run(int argc, char** argv) {
   PbtCommandOptions pbt_options;
   auto* pbt = add_pbt_command(app, pbt_options);
   add_pbt_toy_command(app);
+  add_saliency_command(app);
 
   try {
     app.parse(argc, argv);

@@ -118,7 +118,12 @@ void PixelEncoder::build(torch::nn::Module& owner, EncoderKind kind,
 }
 
 torch::Tensor PixelEncoder::forward(const torch::Tensor& images) {
-  const auto x = images.permute({0, 3, 1, 2}).to(torch::kFloat32).div_(255.0);
+  // Float images on the same 0-255 scale are accepted too (saliency feeds blurred, perturbed
+  // frames); they are divided out of place, so the caller's tensor is left as it was.
+  const auto channels_first = images.permute({0, 3, 1, 2});
+  const auto x = channels_first.scalar_type() == torch::kFloat32
+                     ? channels_first.div(255.0)
+                     : channels_first.to(torch::kFloat32).div_(255.0);
   if (nature) return nature->forward(x);
   return minatar ? minatar->forward(x) : impala->forward(x);
 }

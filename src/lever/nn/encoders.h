@@ -71,7 +71,8 @@ struct PixelEncoder {
   void build(torch::nn::Module& owner, EncoderKind kind, const std::vector<int64_t>& image_shape,
              int64_t feature_dim, const std::vector<int64_t>& impala_channels);
   int64_t output_size() const;
-  // uint8 [B, H, W, C] images -> features, scaling pixels to [0, 1] first.
+  // uint8 [B, H, W, C] images (or float32 ones on the same 0-255 scale) -> features, scaling
+  // pixels to [0, 1] first.
   torch::Tensor forward(const torch::Tensor& images);
 };
 
