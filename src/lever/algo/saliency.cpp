@@ -270,6 +270,12 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   if (request.max_steps < 1) throw UsageError("--steps must be at least 1");
   if (request.strip_frames < 1) throw UsageError("the strip needs at least one frame");
 
+  for (const auto* path : {&request.video, &request.strip, &request.maps}) {
+    if (!path->empty() && !path->parent_path().empty()) {
+      std::filesystem::create_directories(path->parent_path());
+    }
+  }
+
   VecEnvOptions options = vec_env_options(config, 1, request.seed);
   options.num_threads = 1;
   const int64_t height = agent_spec.obs_shape[0], width = agent_spec.obs_shape[1];

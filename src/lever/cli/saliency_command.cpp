@@ -109,7 +109,6 @@ void run_saliency_command(const SaliencyCommandOptions& options) {
                      ": expected a .mp4 or .gif file, or a directory for a name made of the "
                      "settings");
   }
-  if (!wanted.parent_path().empty()) std::filesystem::create_directories(wanted.parent_path());
   request.video = untaken_path(wanted);
   request.strip = untaken_path(std::filesystem::path(request.video).replace_extension(".png"));
   const std::filesystem::path summary_path =
