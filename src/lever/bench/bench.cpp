@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "lever/algo/on_policy.h"
 #include "lever/algo/replay_buffer.h"
+#include "lever/algo/saliency.h"
 #include "lever/algo/train.h"
 #include "lever/core/machine.h"
 #include "lever/core/rng.h"
@@ -156,6 +158,97 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   out["batches_per_second"] = batches / elapsed;
   out["samples_per_second"] = batches * kBatch / elapsed;
   out["fill_steps_per_second"] = capacity / fill_seconds;
+  return out;
+}
+
+nlohmann::json bench_saliency(int frames, const std::string& device_name, bool reuse_memory) {
+  if (reuse_memory) keep_freed_memory_for_reuse();
+  // Real frames: starpilot played with random actions, one new frame per measurement.
+  VecEnvOptions options;
+  options.env_id = "starpilot";
+  options.num_envs = 1;
+  options.num_threads = 1;
+  options.seed = 1;
+  VecEnv envs(options);
+  const EnvSpec& spec = envs.spec();
+  const torch::Device device = resolve_device(device_name, true);
+  Rng rng(3);
+  struct Variant {
+    const char* name;
+    SaliencySettings settings;
+  };
+  SaliencySettings per_channel, gradient_chosen, gradient_all;
+  per_channel.per_channel = true;
+  gradient_chosen.method = gradient_all.method = SaliencyMethod::kGradient;
+  gradient_all.gradient_of = GradientOf::kAllLogits;
+  const Variant variants[] = {{"perturbation_stride4", SaliencySettings{}},
+                              {"perturbation_stride4_per_channel", per_channel},
+                              {"gradient_chosen_logit_and_value", gradient_chosen},
+                              {"gradient_all_logits_and_value", gradient_all}};
+  nlohmann::json out;
+  out["benchmark"] = "saliency_starpilot_64x64";
+  out["device"] = device.str();
+  out["torch_threads"] = torch::get_num_threads();
+  out["frames"] = frames;
+  out["keep_freed_memory_for_reuse"] = reuse_memory;
+  for (const char* encoder : {"nature", "impala"}) {
+    Config config = Config::defaults();
+    config.set("env=starpilot");
+    config.set(std::string("encoder=") + encoder);
+    const auto policy = make_policy(config, spec, device);
+    for (const Variant& variant : variants) {
+      SaliencyMapper mapper(*policy, spec.obs_shape, variant.settings, device);
+      SaliencyMaps maps;
+      std::vector<double> milliseconds;
+      for (int frame = -2; frame < frames; ++frame) {
+        int64_t action = static_cast<int64_t>(rng.below(spec.num_actions));
+        const uint8_t* obs = envs.observations().data_ptr<uint8_t>();
+        const auto start = std::chrono::steady_clock::now();
+        mapper.compute(obs, RecurrentState{}, action, maps);
+        if (device.is_cuda()) torch::cuda::synchronize();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        if (frame >= 0) milliseconds.push_back(ms);
+        envs.step(&action);
+      }
+      std::sort(milliseconds.begin(), milliseconds.end());
+      const double median = milliseconds[milliseconds.size() / 2];
+      nlohmann::json row;
+      row["median_ms_per_frame"] = median;
+      row["min_ms_per_frame"] = milliseconds.front();
+      if (variant.settings.method == SaliencyMethod::kPerturbation) {
+        const int64_t images = (variant.settings.per_channel ? 3 : 1) * mapper.grid().points();
+        row["perturbed_images"] = images;
+        row["images_per_second"] = images / (median / 1000.0);
+      }
+      row["minutes_for_500_frames"] = 500 * median / 60000.0;
+      out[encoder][variant.name] = row;
+    }
+    // The reference for batching: the same perturbed images, one forward pass each.
+    SaliencyMapper mapper(*policy, spec.obs_shape, SaliencySettings{}, device);
+    std::vector<double> milliseconds;
+    torch::NoGradGuard no_grad;
+    for (int frame = -1; frame < std::min(frames, 5); ++frame) {
+      const torch::Tensor images = mapper.perturbed_images(envs.observations().data_ptr<uint8_t>());
+      const auto start = std::chrono::steady_clock::now();
+      for (int64_t k = 0; k < images.size(0); ++k) {
+        RecurrentState none;
+        policy->step(images.narrow(0, k, 1), none);
+      }
+      if (device.is_cuda()) torch::cuda::synchronize();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      if (frame >= 0) milliseconds.push_back(ms);
+      int64_t action = static_cast<int64_t>(rng.below(spec.num_actions));
+      envs.step(&action);
+    }
+    std::sort(milliseconds.begin(), milliseconds.end());
+    out[encoder]["perturbation_stride4_one_image_per_pass"] = {
+        {"median_ms_per_frame", milliseconds[milliseconds.size() / 2]},
+        {"frames", milliseconds.size()}};
+  }
   return out;
 }
 

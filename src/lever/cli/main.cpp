@@ -198,10 +198,10 @@ int run(int argc, char** argv) {
   int64_t bench_capacity = 100000;
   bench
       ->add_option("what", bench_what,
-                   "ppo (CartPole training), envs (steps/s of every env) or replay (DQN's "
-                   "replay buffer: bytes per transition, samples/s)")
+                   "ppo (CartPole training), envs (steps/s of every env), replay (DQN's "
+                   "replay buffer: bytes per transition, samples/s) or saliency (ms per frame)")
       ->required()
-      ->check(CLI::IsMember({"ppo", "envs", "replay"}));
+      ->check(CLI::IsMember({"ppo", "envs", "replay", "saliency"}));
   bench->add_option("--capacity", bench_capacity, "replay: transitions to store")
       ->check(CLI::PositiveNumber);
   std::string bench_compress = "none";
@@ -214,6 +214,14 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   bench->add_option("--seconds", bench_seconds, "envs, replay: seconds per measurement")
       ->check(CLI::PositiveNumber);
+  int bench_frames = 20;
+  bench->add_option("--frames", bench_frames, "saliency: frames to time per variant")
+      ->check(CLI::Range(1, 100000));
+  std::string bench_device = "cpu";
+  bench->add_option("--device", bench_device, "saliency: cpu, cuda or auto");
+  bool bench_default_malloc = false;
+  bench->add_flag("--default-malloc", bench_default_malloc,
+                  "saliency: leave glibc's malloc settings as they are (the reference)");
 
   // envs
   auto* envs = app.add_subcommand("envs", "List every environment with its options and spaces");
@@ -370,10 +378,12 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (bench->parsed()) {
-    nlohmann::json result = bench_what == "ppo"      ? bench_ppo(bench_steps, as_json)
-                            : bench_what == "replay" ? bench_replay(bench_capacity, bench_seconds,
-                                                                    bench_compress == "lz4")
-                                                     : bench_envs(bench_num_envs, bench_seconds);
+    nlohmann::json result =
+        bench_what == "ppo"        ? bench_ppo(bench_steps, as_json)
+        : bench_what == "replay"   ? bench_replay(bench_capacity, bench_seconds,
+                                                  bench_compress == "lz4")
+        : bench_what == "saliency" ? bench_saliency(bench_frames, bench_device, !bench_default_malloc)
+                                   : bench_envs(bench_num_envs, bench_seconds);
     if (as_json) {
       std::cout << result.dump() << "\n";
     } else {

@@ -120,6 +120,7 @@ void run_saliency_command(const SaliencyCommandOptions& options) {
     request.maps = untaken_path(options.save_maps);
   }
 
+  keep_freed_memory_for_reuse();
   const SaliencyVideoResult result = write_saliency_video(policy, request);
 
   const SaliencySettings& s = request.settings;

@@ -1,5 +1,7 @@
 #include "lever/core/machine.h"
 
+#include <malloc.h>
+
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -79,5 +81,10 @@ uint64_t proc_kib_field(const char* path, const std::string& key) {
 uint64_t available_memory_bytes() { return proc_kib_field("/proc/meminfo", "MemAvailable:"); }
 
 uint64_t resident_memory_bytes() { return proc_kib_field("/proc/self/status", "VmRSS:"); }
+
+void keep_freed_memory_for_reuse() {
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+}
 
 }  // namespace lever
