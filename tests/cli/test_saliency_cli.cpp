@@ -34,6 +34,13 @@ std::filesystem::path train_starpilot(const ScratchDir& dir) {
   return dir / "agent";
 }
 
+uint32_t be32_at(const std::string& bytes, size_t at) {
+  return (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) << 24) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 16) |
+         (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 8) |
+         static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
+}
+
 // The numbers numpy reads from an .npy file: shape, dtype and the sum of the values.
 std::string numpy_summary(const std::filesystem::path& path) {
   const std::string command = "/usr/bin/python3 -c \"import numpy; a = numpy.load('" +
@@ -71,12 +78,14 @@ TEST(CliSaliency, WritesAVideoAStripAndMapsNamedAfterItsSettingsAndNeverOverwrit
   const std::string strip = read_file(agent / "saliency" / (stem + ".png"));
   ASSERT_GT(strip.size(), 24u);
   EXPECT_EQ(strip.substr(1, 3), "PNG");
-  const auto be32 = [&](size_t at) {
-    return (static_cast<uint8_t>(strip[at]) << 24) | (static_cast<uint8_t>(strip[at + 1]) << 16) |
-           (static_cast<uint8_t>(strip[at + 2]) << 8) | static_cast<uint8_t>(strip[at + 3]);
-  };
-  EXPECT_EQ(be32(16), 6u * 256u);
-  EXPECT_EQ(be32(20), 256u);
+  EXPECT_EQ(be32_at(strip, 16), 6u * 256u);  // a PNG's IHDR: width, then height
+  EXPECT_EQ(be32_at(strip, 20), 256u);
+
+  // Attention over the episode: an 800x400 plot.
+  const std::string attention = read_file(agent / "saliency" / (stem + "-attention.png"));
+  ASSERT_GT(attention.size(), 24u);
+  EXPECT_EQ(be32_at(attention, 16), 800u);
+  EXPECT_EQ(be32_at(attention, 20), 400u);
 
   // What was done, recorded beside the video.
   const auto summary = read_json(agent / "saliency" / (stem + ".json"));

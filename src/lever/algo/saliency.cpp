@@ -11,6 +11,7 @@
 #include "lever/env/vec_env.h"
 #include "lever/log/crc32c.h"
 #include "lever/viz/npy.h"
+#include "lever/viz/plot.h"
 #include "lever/viz/png.h"
 #include "lever/viz/video.h"
 
@@ -270,7 +271,7 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   if (request.max_steps < 1) throw UsageError("--steps must be at least 1");
   if (request.strip_frames < 1) throw UsageError("the strip needs at least one frame");
 
-  for (const auto* path : {&request.video, &request.strip, &request.maps}) {
+  for (const auto* path : {&request.video, &request.strip, &request.attention, &request.maps}) {
     if (!path->empty() && !path->parent_path().empty()) {
       std::filesystem::create_directories(path->parent_path());
     }
@@ -414,7 +415,33 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   }
   video.close();
   result.frames = video.frames_written();
-  write_png(request.strip, strip);
+  if (!request.strip.empty()) write_png(request.strip, strip);
+
+  // Attention over the episode: when the policy and the value respond to the pixels at all.
+  PlotSpec attention;
+  attention.title = "Saliency over the episode: " + config.str("env") + ", " +
+                    std::string(saliency_method_name(request.settings.method));
+  attention.x_label = "step";
+  attention.y_label = "map range / episode peak";
+  attention.height = 400;
+  const auto strength = [&](const std::vector<float>& maps, float peak, const char* label,
+                            ColorChannel channel) {
+    Series series;
+    series.label = label;
+    series.color = channel == ColorChannel::kRed     ? Color{214, 39, 40}
+                   : channel == ColorChannel::kGreen ? Color{44, 160, 44}
+                                                     : Color{31, 119, 180};
+    for (int64_t t = 0; t < result.steps; ++t) {
+      series.x.push_back(static_cast<double>(t));
+      series.y.push_back(peak > 0.0f ? map_range(maps.data() + t * pixels,
+                                                 static_cast<int>(pixels)) / peak
+                                     : 0.0);
+    }
+    attention.series.push_back(std::move(series));
+  };
+  if (actor) strength(actor_maps, result.actor_peak, "actor (policy)", request.actor_channel);
+  if (critic) strength(critic_maps, result.critic_peak, "critic (value)", request.critic_channel);
+  if (!request.attention.empty()) write_png(request.attention, render_plot(attention));
   result.total_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
 }

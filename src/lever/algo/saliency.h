@@ -130,8 +130,10 @@ struct SaliencyVideoRequest {
   int fps = 15;
   int strip_frames = 6;
   std::filesystem::path video;       // .mp4 or .gif
-  std::filesystem::path strip;       // PNG of strip_frames frames spread over the episode
-  std::filesystem::path maps;        // .npy of the maps [T, targets, H, W]; empty: not saved
+  // Outputs besides the video; an empty path is not written.
+  std::filesystem::path strip;      // PNG of strip_frames frames spread over the episode
+  std::filesystem::path attention;  // PNG plot of each map's strength over the episode
+  std::filesystem::path maps;       // .npy of the maps [T, targets, H, W]
 };
 
 struct SaliencyVideoResult {
@@ -147,7 +149,9 @@ struct SaliencyVideoResult {
 
 // Plays one episode with the agent (up to max_steps), computing the maps of every observation,
 // then replays the same actions to render each frame with its maps drawn on it (the actor's and
-// the critic's in their channels) into the video and the strip, and saves the maps. The replay
+// the critic's in their channels) into the video and the strip, plots how strongly each output
+// responded at every step (the frame's map range over the episode's peak), and saves the maps.
+// The replay
 // checks that the env reproduces every observation, and throws RuntimeFailure if it does not.
 // Throws UsageError for a policy without image observations or a mismatched env.
 SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,

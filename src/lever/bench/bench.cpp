@@ -21,13 +21,18 @@
 namespace lever {
 namespace {
 
-double measure_env(const std::string& id, int num_envs, int threads, double seconds) {
+// Every benchmark's envs: seed 1, so runs measure the same levels.
+VecEnvOptions bench_env_options(const std::string& id, int num_envs, int threads) {
   VecEnvOptions options;
   options.env_id = id;
   options.num_envs = num_envs;
   options.num_threads = threads;
   options.seed = 1;
-  VecEnv envs(options);
+  return options;
+}
+
+double measure_env(const std::string& id, int num_envs, int threads, double seconds) {
+  VecEnv envs(bench_env_options(id, num_envs, threads));
   Rng rng(7);
   std::vector<int64_t> actions(num_envs);
   const auto start = std::chrono::steady_clock::now();
@@ -91,12 +96,7 @@ nlohmann::json bench_ppo(int64_t total_steps, bool quiet) {
 
 nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
   // Real frames: breakout with random actions, DQN's 84x84 grey 4-frame stacks.
-  VecEnvOptions options;
-  options.env_id = "breakout";
-  options.num_envs = 1;
-  options.num_threads = 1;
-  options.seed = 1;
-  VecEnv envs(options);
+  VecEnv envs(bench_env_options("breakout", 1, 1));
   const EnvSpec& spec = envs.spec();
   const uint64_t rss_before = resident_memory_bytes();
   ReplayBuffer replay(capacity, 1, spec, {lz4, 4.0});
@@ -164,12 +164,7 @@ nlohmann::json bench_replay(int64_t capacity, double seconds, bool lz4) {
 nlohmann::json bench_saliency(int frames, const std::string& device_name, bool reuse_memory) {
   if (reuse_memory) keep_freed_memory_for_reuse();
   // Real frames: starpilot played with random actions, one new frame per measurement.
-  VecEnvOptions options;
-  options.env_id = "starpilot";
-  options.num_envs = 1;
-  options.num_threads = 1;
-  options.seed = 1;
-  VecEnv envs(options);
+  VecEnv envs(bench_env_options("starpilot", 1, 1));
   const EnvSpec& spec = envs.spec();
   const torch::Device device = resolve_device(device_name, true);
   Rng rng(3);

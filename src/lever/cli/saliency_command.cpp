@@ -111,6 +111,9 @@ void run_saliency_command(const SaliencyCommandOptions& options) {
   }
   request.video = untaken_path(wanted);
   request.strip = untaken_path(std::filesystem::path(request.video).replace_extension(".png"));
+  std::filesystem::path attention = request.video;
+  attention.replace_filename(request.video.stem().string() + "-attention.png");
+  request.attention = untaken_path(attention);
   const std::filesystem::path summary_path =
       untaken_path(std::filesystem::path(request.video).replace_extension(".json"));
   if (!options.save_maps.empty()) {
@@ -156,6 +159,7 @@ void run_saliency_command(const SaliencyCommandOptions& options) {
       {"total_seconds", result.total_seconds},
       {"video", request.video.string()},
       {"strip", request.strip.string()},
+      {"attention", request.attention.string()},
       {"maps", request.maps.string()},
       {"machine", machine_info()},
   };
@@ -165,8 +169,8 @@ void run_saliency_command(const SaliencyCommandOptions& options) {
               result.episode_ended ? "episode ended" : "cut at --steps", result.episode_return,
               result.saliency_seconds, 1000.0 * result.saliency_seconds / result.steps,
               result.total_seconds);
-  std::printf("wrote %s (%d frames), %s, %s", request.video.c_str(), result.frames,
-              request.strip.c_str(), summary_path.c_str());
+  std::printf("wrote %s (%d frames), %s, %s, %s", request.video.c_str(), result.frames,
+              request.strip.c_str(), request.attention.c_str(), summary_path.c_str());
   if (!request.maps.empty()) std::printf(", %s", request.maps.c_str());
   std::printf("\n");
 }
