@@ -32,6 +32,8 @@ EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const Eva
   return evaluate(*policy.net, envs, request.episodes, request.deterministic, rng, policy.device);
 }
 
+Rng play_action_rng(uint64_t seed) { return Rng(seed * 3 + 5); }
+
 PlayResult play_episodes(
     const PlayRequest& request,
     const std::function<void(int64_t episode, double episode_return, int64_t length)>&
@@ -47,7 +49,7 @@ PlayResult play_episodes(
   VecEnvOptions options = vec_env_options(config, 1, request.seed);
   options.num_threads = 1;
   VecEnv envs(options);
-  Rng rng(request.seed * 3 + 5);
+  Rng rng = play_action_rng(request.seed);
 
   Image frame;
   envs.env(0).render(frame);

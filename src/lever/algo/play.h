@@ -28,6 +28,10 @@ struct EvalRequest {
 };
 EvalStats evaluate_checkpoint(const std::filesystem::path& checkpoint, const EvalRequest& request);
 
+// The generator that samples a played episode's actions from its seed: `lever play`, `enjoy` and
+// `saliency` with the same --seed play the same episode.
+Rng play_action_rng(uint64_t seed);
+
 struct PlayRequest {
   std::string env_id;            // used when there is no checkpoint
   std::filesystem::path policy;  // empty: uniformly random actions

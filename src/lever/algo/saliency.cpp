@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include "lever/algo/acting.h"
 #include "lever/algo/on_policy.h"
@@ -291,7 +290,7 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   std::vector<float> actor_maps, critic_maps;
   {
     VecEnv envs(options);
-    Rng rng(request.seed * 3 + 5);
+    Rng rng = play_action_rng(request.seed);
     SaliencyMapper mapper(*policy.net, agent_spec.obs_shape, request.settings, policy.device);
     SaliencyMaps maps;
     torch::NoGradGuard no_grad;
@@ -360,11 +359,10 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   result.actor_peak = episode_peak(actor_maps);
   result.critic_peak = episode_peak(critic_maps);
   const auto scale_for = [&](const float* map, float peak) {
-    const float range = request.scale == SaliencyScale::kEpisode ? peak
-                        : request.scale == SaliencyScale::kFrame
-                            ? map_range(map, static_cast<int>(pixels))
-                            : 0.0f;
     if (request.scale == SaliencyScale::kRaw) return request.constant;
+    const float range = request.scale == SaliencyScale::kEpisode
+                            ? peak
+                            : map_range(map, static_cast<int>(pixels));
     return range > 0.0f ? request.constant * 255.0f / range : 0.0f;
   };
 
