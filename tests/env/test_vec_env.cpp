@@ -284,3 +284,41 @@ TEST(VecEnvLevels, RngStatesRoundTripReproducesLevelSeeds) {
 
 }  // namespace
 }  // namespace lever
+
+namespace lever {
+namespace {
+
+// Mortar Mayhem standing still: the clue phase (40 steps), then the first explosion finds the
+// agent off its target unless the first command is "stay", so the episode ends having completed 0
+// commands, or 1 when it was "stay"; the record carries that counter. CartPole has none (-1).
+TEST(VecEnvEpisodeRecords, CarryTheTaskProgressCounter) {
+  VecEnvOptions options;
+  options.env_id = "mortar_mayhem";
+  options.num_envs = 4;
+  options.num_threads = 1;
+  options.seed = 3;
+  VecEnv envs(options);
+  const std::vector<int64_t> stand_still(4, 0);
+  std::vector<EpisodeRecord> records;
+  for (int t = 0; t < 300 && records.size() < 4; ++t) {
+    envs.step(stand_still.data());
+    for (const auto& record : envs.take_finished_episodes()) records.push_back(record);
+  }
+  ASSERT_GE(records.size(), 4u);
+  for (const auto& record : records) {
+    EXPECT_GE(record.progress, 0);
+    EXPECT_LE(record.progress, 10);
+    EXPECT_NEAR(record.episode_return, 0.1 * record.progress, 1e-9);
+    EXPECT_EQ(record.level_complete, record.progress == 10);
+  }
+
+  VecEnv cartpole(cartpole_options(1, 1, 0));
+  const int64_t push = 1;
+  for (int t = 0; t < 600; ++t) {
+    cartpole.step(&push);
+    for (const auto& record : cartpole.take_finished_episodes()) EXPECT_EQ(record.progress, -1);
+  }
+}
+
+}  // namespace
+}  // namespace lever

@@ -53,7 +53,7 @@ void RewardNormalizer::normalize(float* rewards, const float* raw, const uint8_t
 }
 
 Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device& device)
-    : num_steps(t), num_envs(n) {
+    : num_steps(t), num_envs(n), heads(spec) {
   std::vector<int64_t> obs_shape = {t, n};
   obs_shape.insert(obs_shape.end(), spec.obs_shape.begin(), spec.obs_shape.end());
   const auto obs_dtype = spec.obs_type == ObsType::kF32 ? torch::kFloat32 : torch::kUInt8;
@@ -67,10 +67,10 @@ Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device&
 
 const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t, Rng& action_rng) {
   const int64_t n = r.num_envs;
-  const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
+  const auto log_probs = r.heads.log_probs(out.logits).to(torch::kCPU).contiguous();
   r.values[t].copy_(out.values);
   int64_t* step_actions = r.actions.data_ptr<int64_t>() + t * n;
-  sample_actions(log_probs, action_rng, false, step_actions, r.logprobs.data_ptr<float>() + t * n);
+  r.heads.sample(log_probs, action_rng, false, step_actions, r.logprobs.data_ptr<float>() + t * n);
   return step_actions;
 }
 
@@ -485,7 +485,7 @@ RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const Env
   o.lstm = config.str("layer_type") == "lstm";
   o.hidden_state_size = config.i64("hidden_state_size");
   o.hidden_layer_size = config.i64("hidden_layer_size");
-  o.num_actions = spec.num_actions;
+  o.num_actions = ActionHeads(spec).num_logits();
   o.reset_hidden_state = config.flag("reset_hidden_state");
   return RecurrentActorCritic(o);
 }
@@ -517,7 +517,7 @@ QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
   ActorCriticOptions o;
   set_encoder_options(o, encoder_for(config, spec), config, spec);
-  o.num_actions = spec.num_actions;
+  o.num_actions = ActionHeads(spec).num_logits();
   o.hidden_sizes = config.int_list("hidden_sizes");
   o.tanh = config.str("activation") == "tanh";
   o.shared = config.flag("shared_network");
