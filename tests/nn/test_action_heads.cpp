@@ -5,7 +5,10 @@
 #include <cmath>
 #include <vector>
 
+#include "lever/algo/on_policy.h"
+#include "lever/core/config.h"
 #include "lever/core/errors.h"
+#include "lever/env/vec_env.h"
 
 namespace lever {
 namespace {
@@ -91,6 +94,35 @@ TEST(ActionHeads, FromTheEnvSpecAndRefusingEmptyHeads) {
   EXPECT_EQ(ActionHeads(multi).num_logits(), 6);
   EXPECT_THROW(ActionHeads(std::vector<int64_t>{}), UsageError);
   EXPECT_THROW(ActionHeads(std::vector<int64_t>{3, 0}), UsageError);
+}
+
+// A rollout on Memory Gym's free-movement Mystery Path (MultiDiscrete {3, 3}): the network outputs
+// 6 logits, every stored action is a valid flat index, and the log-probabilities stored while
+// sampling are exactly what the loss recomputes from the same network, so PPO's first ratio is 1.
+TEST(ActionHeadsRollout, StoredLogProbabilitiesMatchTheLossForMultiDiscreteActions) {
+  const Config config = Config::from_json(
+      {{"env", "mystery_path"}, {"encoder", "nature"}, {"seed", 2}}, "action heads test");
+  VecEnvOptions options = vec_env_options(config, 4, 2);
+  options.num_threads = 1;
+  VecEnv envs(options);
+  ASSERT_EQ(envs.spec().action_nvec, (std::vector<int>{3, 3}));
+  ActorCritic net = make_actor_critic(config, envs.spec());
+  Rollout rollout(32, 4, envs.spec(), torch::kCPU);
+  ASSERT_TRUE(rollout.heads.multi());
+  Rng rng(9);
+  collect_rollout(net, envs, rollout, rng, nullptr, 1.0, 0.99, 0.95, torch::kCPU);
+
+  const torch::Tensor actions = rollout.actions.flatten();
+  EXPECT_GE(actions.min().item<int64_t>(), 0);
+  EXPECT_LE(actions.max().item<int64_t>(), 8);
+  EXPECT_GT(std::get<0>(at::_unique(actions)).numel(), 5);  // sampling reaches most of the 9
+
+  torch::NoGradGuard no_grad;
+  const PolicyOutput out = net->forward(rollout.obs.flatten(0, 1));
+  ASSERT_EQ(out.logits.size(1), 6);
+  const torch::Tensor recomputed =
+      rollout.heads.log_prob_of(rollout.heads.log_probs(out.logits), actions);
+  EXPECT_TRUE(torch::allclose(recomputed, rollout.logprobs.flatten(), 1e-5, 1e-5));
 }
 
 }  // namespace
