@@ -322,3 +322,37 @@ TEST(VecEnvEpisodeRecords, CarryTheTaskProgressCounter) {
 
 }  // namespace
 }  // namespace lever
+
+#include "lever/algo/on_policy.h"
+#include "lever/core/config.h"
+
+namespace lever {
+namespace {
+
+// The config's env_options reach the env: a 3x3 Mortar Mayhem arena draws differently from the
+// default 5x5 once the clue phase is over, and a misspelt option is refused by the env by name.
+TEST(VecEnvEnvOptions, ReachTheEnvAndAreCheckedByIt) {
+  const auto observation_after_clues = [](const nlohmann::json& env_options) {
+    const Config config = Config::from_json(
+        {{"env", "mortar_mayhem"}, {"env_options", env_options}}, "env options test");
+    VecEnvOptions options = vec_env_options(config, 1, 0);
+    options.num_threads = 1;
+    VecEnv envs(options);
+    const int64_t stand_still = 0;
+    for (int t = 0; t < 41; ++t) envs.step(&stand_still);
+    return envs.observations().clone();
+  };
+  const torch::Tensor small = observation_after_clues({{"arena_size", 3}});
+  const torch::Tensor normal = observation_after_clues(nlohmann::json::object());
+  EXPECT_FALSE(torch::equal(small, normal));
+  EXPECT_TRUE(torch::equal(normal, observation_after_clues({{"arena_size", 5}})));
+  try {
+    observation_after_clues({{"arena_sise", 3}});
+    FAIL() << "accepted a misspelt option";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("arena_sise"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace lever

@@ -416,6 +416,9 @@ VecEnvOptions vec_env_options(const Config& c, int64_t num_envs, uint64_t seed) 
     const auto& resolved = c.resolved();
     if (resolved.contains(option.name)) o.env_options[option.name] = resolved.at(option.name);
   }
+  for (const auto& [name, value] : c.resolved().at("env_options").items()) {
+    o.env_options[name] = value;
+  }
   return o;
 }
 

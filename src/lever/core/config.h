@@ -10,7 +10,7 @@
 
 namespace lever {
 
-enum class ConfigType { kInt, kFloat, kBool, kString, kIntList };
+enum class ConfigType { kInt, kFloat, kBool, kString, kIntList, kObject };
 
 // One setting's documented home. For kIntList, min/max bound every element.
 struct ConfigKey {
