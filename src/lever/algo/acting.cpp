@@ -50,6 +50,8 @@ EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool determin
   for (int i = 0; i < n; ++i) target[i] = (episodes + i) / n;
   std::vector<double> returns;
   std::vector<int64_t> lengths;
+  int64_t successes = 0;
+  double progress_sum = 0.0;
   const ActionHeads heads(envs.spec());
   auto actions = torch::empty({n}, torch::kInt64);
   std::vector<float> logprobs(n);
@@ -67,11 +69,16 @@ EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool determin
         ++done[episode.env_index];
         returns.push_back(episode.episode_return);
         lengths.push_back(episode.length);
+        successes += episode.level_complete ? 1 : 0;
+        progress_sum += episode.progress;
       }
     }
   }
   EvalStats stats = summarize_returns(returns);
   stats.lengths = lengths;
+  const double played = static_cast<double>(returns.size());
+  if (envs.spec().reports_success && played > 0) stats.success_rate = successes / played;
+  if (envs.spec().reports_progress && played > 0) stats.mean_progress = progress_sum / played;
   return stats;
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "lever/core/rng.h"
 #include "lever/env/vec_env.h"
 #include "lever/nn/action_heads.h"
@@ -21,6 +23,9 @@ struct EvalStats {
   double mean = 0.0, min = 0.0, max = 0.0, var = 0.0;  // var: population variance
   std::vector<double> returns;
   std::vector<int64_t> lengths;
+  // NaN unless the env reports them (EnvSpec::reports_success / reports_progress).
+  double success_rate = std::numeric_limits<double>::quiet_NaN();
+  double mean_progress = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Plays full episodes on envs (reset first) until `episodes` have finished, spread evenly over the

@@ -74,6 +74,14 @@ const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t
   return step_actions;
 }
 
+void EpisodeTotals::add(const EpisodeRecord& episode) {
+  return_sum += episode.episode_return;
+  length_sum += static_cast<double>(episode.length);
+  ++episodes;
+  successes += episode.level_complete ? 1 : 0;
+  progress_sum += episode.progress;
+}
+
 bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* normalizer,
                      double reward_scale, double gamma, EpisodeTotals& totals) {
   const int64_t n = r.num_envs;
@@ -97,11 +105,7 @@ bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* norm
     trunc_out[i] = trunc[i];
     any_truncated |= trunc[i] != 0;
   }
-  for (const auto& episode : envs.take_finished_episodes()) {
-    totals.return_sum += episode.episode_return;
-    totals.length_sum += static_cast<double>(episode.length);
-    ++totals.episodes;
-  }
+  for (const auto& episode : envs.take_finished_episodes()) totals.add(episode);
   return any_truncated;
 }
 
@@ -308,6 +312,12 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
       {"charts/episodic_length", n > 0 ? episodes.length_sum / n : kNaN},
       {"charts/episodes", n},
   };
+  if (envs.spec().reports_success) {
+    row.push_back({"charts/success_rate", n > 0 ? episodes.successes / n : kNaN});
+  }
+  if (envs.spec().reports_progress) {
+    row.push_back({"charts/episodic_progress", n > 0 ? episodes.progress_sum / n : kNaN});
+  }
   row.insert(row.end(), algorithm_row.begin(), algorithm_row.end());
   row.push_back({"perf/rollout_seconds", rollout_seconds});
   row.push_back({"perf/update_seconds", update_seconds});
@@ -315,6 +325,7 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   // Evaluate on training levels and on unseen test levels, every eval_every updates and last.
   const bool last_update = update == num_updates_;
   double train_mean = kNaN, test_mean = kNaN;
+  double train_success = kNaN, test_success = kNaN, train_progress = kNaN, test_progress = kNaN;
   if (last_update || (eval_every_ > 0 && update % eval_every_ == 0)) {
     const EvalStats train_eval =
         evaluate(*policy, train_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
@@ -322,6 +333,10 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
         evaluate(*policy, test_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
     train_mean = train_eval.mean;
     test_mean = test_eval.mean;
+    train_success = train_eval.success_rate;
+    test_success = test_eval.success_rate;
+    train_progress = train_eval.mean_progress;
+    test_progress = test_eval.mean_progress;
     last_train_eval_ = train_eval;
     last_test_eval_ = test_eval;
     latest_eval_return_ = test_eval.mean;
@@ -347,6 +362,14 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   }
   row.push_back({"eval/train_mean_return", train_mean});
   row.push_back({"eval/test_mean_return", test_mean});
+  if (envs.spec().reports_success) {
+    row.push_back({"eval/train_success_rate", train_success});
+    row.push_back({"eval/test_success_rate", test_success});
+  }
+  if (envs.spec().reports_progress) {
+    row.push_back({"eval/train_mean_progress", train_progress});
+    row.push_back({"eval/test_mean_progress", test_progress});
+  }
   log_.write(global_step_, row);
   result_.training_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();

@@ -74,6 +74,9 @@ struct Rollout {
 struct EpisodeTotals {
   double return_sum = 0.0, length_sum = 0.0;
   int64_t episodes = 0;
+  int64_t successes = 0;      // episodes that ended with level_complete
+  double progress_sum = 0.0;  // the task's progress counters at the episodes' ends
+  void add(const EpisodeRecord& episode);
 };
 
 // Steps the envs num_steps times with the current policy (sampled actions), recording everything

@@ -815,6 +815,13 @@ void Config::apply_reference(const ReferenceSetting& setting, const std::string&
   set_order_[found->second] = ++next_order_;
 }
 
+const std::string& Config::source_of(const std::string& key) const {
+  const auto& index = schema_index().canonical;
+  const auto found = index.find(key);
+  if (found == index.end()) throw std::logic_error("config: no key '" + key + "'");
+  return sources_[found->second];
+}
+
 void Config::apply_policy_defaults() {
   const bool dqn = values_.at("policy").get<std::string>() == "dqn";
   const auto& index = schema_index().canonical;

@@ -61,6 +61,10 @@ class Config {
   const std::string& str(const std::string& key) const;
   std::vector<int64_t> int_list(const std::string& key) const;
 
+  // The file, --set or "defaults" that last gave a canonical key its value, for errors found
+  // once the config is loaded (an env refusing its options).
+  const std::string& source_of(const std::string& key) const;
+
   // Every canonical key with its value, defaults filled in: what a run writes to config.json.
   const nlohmann::json& resolved() const;
 

@@ -26,6 +26,10 @@ struct EnvSpec {
   // 4-frame stack). A replay buffer then stores only the newest frame of each observation and
   // rebuilds the stack when it samples; 1 = the channels are not a frame history.
   int frame_stack = 1;
+  // What StepResult reports at an episode's end, so logs show a success rate and mean progress
+  // only for envs that have them (SB3 logs success_rate only when infos carry is_success).
+  bool reports_success = false;   // level_complete means the task was solved
+  bool reports_progress = false;  // progress holds the task's counter
 
   int64_t obs_elements() const {
     int64_t n = 1;

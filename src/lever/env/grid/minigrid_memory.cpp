@@ -175,6 +175,7 @@ MinigridMemory::MinigridMemory(const Options& options)
   spec_.obs_type = ObsType::kU8Image;
   spec_.num_actions = kNumActions;
   spec_.max_episode_steps = 5 * size_ * size_;
+  spec_.reports_success = true;
   observation_tiles();  // build the shared tiles now rather than inside the first step
 }
 

@@ -223,6 +223,8 @@ MortarMayhem::MortarMayhem(Variant variant, const Options& options)
   } else {
     spec_.max_episode_steps = max_episode_steps(options);
   }
+  spec_.reports_success = variant != Variant::kEndless;  // the endless task has no end to reach
+  spec_.reports_progress = true;
   const int side = arena_size_ * kTileSize;
   const int left = kScreenSize / 2 - side / 2;
   arena_ = Bounds{left, left, side, side};

@@ -260,6 +260,8 @@ MysteryPath::MysteryPath(const Options& options, bool grid)
     spec_.action_nvec = {3, 3};
   }
   spec_.max_episode_steps = options.max_steps;
+  spec_.reports_success = true;
+  spec_.reports_progress = true;
 }
 
 int MysteryPath::agent_x() const {
@@ -413,6 +415,7 @@ EndlessMysteryPath::EndlessMysteryPath(const Options& options)
   spec_.obs_type = ObsType::kU8Image;
   spec_.num_actions = kNumActions;
   spec_.max_episode_steps = options.max_steps > 0 ? options.max_steps : 0;
+  spec_.reports_progress = true;
 }
 
 PathCell EndlessMysteryPath::agent_cell() const {

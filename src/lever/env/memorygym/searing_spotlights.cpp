@@ -290,6 +290,8 @@ SearingSpotlights::SearingSpotlights(const Options& options)
   spec_.num_actions = kFreeActions;
   spec_.action_nvec = {3, 3};
   spec_.max_episode_steps = options.max_steps > 0 ? options.max_steps : 0;
+  spec_.reports_success = !endless_;
+  spec_.reports_progress = true;
   coin_radius_ = static_cast<int>(10 * options.coin_scale);
   spawn_every_ =
       static_cast<int>(options.initial_spawn_interval + options.spawn_interval_threshold);
