@@ -442,7 +442,7 @@ TEST(MysteryPathOptions, EveryOptionValidatedByName) {
   for (const char* reward :
        {"reward_goal", "reward_fall_off", "reward_path_progress", "reward_step"}) {
     expect_option_error(true, {{reward, "x"}}, reward);
-    expect_option_error(false, {{reward, 1e9}}, reward);
+    expect_option_error(false, {{reward, {1}}}, reward);
   }
   const MysteryPath::Options o = MysteryPath::parse_options(
       {{"max_steps", 64}, {"agent_speed", 6}, {"reward_path_progress", 0}, {"show_goal", true}},

@@ -385,8 +385,8 @@ TEST(SearingSpotlightsOptions, InvalidValuesNameTheOption) {
   EXPECT_EQ(message({{"light_threshold", 300}}),
             "env 'searing_spotlights': light_threshold must be an integer in [0, 255], got 300");
   EXPECT_EQ(message({{"num_coins", {1, -2}}}),
-            "env 'searing_spotlights': num_coins must be a list of integers in [0, 50], got "
-            "[1,-2]");
+            "env 'searing_spotlights': num_coins must be an integer in [0, 50] or a non-empty "
+            "list of them, got [1,-2]");
   EXPECT_EQ(message({{"visual_feedback", 1}}),
             "env 'searing_spotlights': visual_feedback must be true or false, got 1");
   EXPECT_NE(message({{"spot_min_radius", 10}, {"spot_max_radius", 8}}).find("spot_max_radius"),

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lever/core/errors.h"
+#include "lever/env/env_options.h"
 
 namespace lever::memorygym {
 namespace {
@@ -23,59 +24,6 @@ constexpr int kCommandBox = 22;  // 88 * SCALE: the clue glyph's square
 
 int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int wrap(int a, int n) { return ((a % n) + n) % n; }
-
-[[noreturn]] void option_error(Variant variant, const std::string& option,
-                               const std::string& requirement, const nlohmann::json& got) {
-  throw UsageError(std::string("env '") + MortarMayhem::env_id(variant) + "': " + option +
-                   " must be " + requirement + ", got " + got.dump());
-}
-
-int read_int(Variant variant, const nlohmann::json& o, const char* name, int lo, int hi) {
-  const nlohmann::json& v = o.at(name);
-  const std::string requirement =
-      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!v.is_number_integer()) option_error(variant, name, requirement, v);
-  const int64_t x = v.get<int64_t>();
-  if (x < lo || x > hi) option_error(variant, name, requirement, v);
-  return static_cast<int>(x);
-}
-
-// An integer or a non-empty list of integers, each in [lo, hi]: the choices sampled per episode.
-std::vector<int> read_choices(Variant variant, const nlohmann::json& o, const char* name, int lo,
-                              int hi) {
-  const nlohmann::json& v = o.at(name);
-  const std::string requirement = "an integer in [" + std::to_string(lo) + ", " +
-                                  std::to_string(hi) + "] or a non-empty list of them";
-  std::vector<int> out;
-  auto take = [&](const nlohmann::json& x) {
-    if (!x.is_number_integer()) option_error(variant, name, requirement, v);
-    const int64_t value = x.get<int64_t>();
-    if (value < lo || value > hi) option_error(variant, name, requirement, v);
-    out.push_back(static_cast<int>(value));
-  };
-  if (v.is_array()) {
-    if (v.empty()) option_error(variant, name, requirement, v);
-    for (const auto& x : v) take(x);
-  } else {
-    take(v);
-  }
-  return out;
-}
-
-float read_float(Variant variant, const nlohmann::json& o, const char* name, double lo, double hi,
-                 const std::string& requirement) {
-  const nlohmann::json& v = o.at(name);
-  if (!v.is_number()) option_error(variant, name, requirement, v);
-  const double x = v.get<double>();
-  if (!std::isfinite(x) || x < lo || x > hi) option_error(variant, name, requirement, v);
-  return static_cast<float>(x);
-}
-
-bool read_bool(Variant variant, const nlohmann::json& o, const char* name) {
-  const nlohmann::json& v = o.at(name);
-  if (!v.is_boolean()) option_error(variant, name, "true or false", v);
-  return v.get<bool>();
-}
 
 // The option names each variant has, as the original's default_reset_parameters.
 std::vector<std::string> option_names(Variant variant) {
@@ -146,9 +94,7 @@ MortarMayhem::Options MortarMayhem::default_options(Variant variant) {
 }
 
 MortarMayhem::Options MortarMayhem::parse_options(Variant variant, const nlohmann::json& given) {
-  if (!given.is_object()) {
-    throw UsageError(std::string("env '") + env_id(variant) + "': options must be an object");
-  }
+  const EnvOptionReader read(env_id(variant), given);
   const std::vector<std::string> names = option_names(variant);
   for (const auto& item : given.items()) {
     if (std::find(names.begin(), names.end(), item.key()) == names.end()) {
@@ -159,33 +105,31 @@ MortarMayhem::Options MortarMayhem::parse_options(Variant variant, const nlohman
     }
   }
   Options o = default_options(variant);
-  nlohmann::json merged = options_to_json(variant, o);
-  for (const auto& item : given.items()) merged[item.key()] = item.value();
-
-  o.agent_scale = read_float(variant, merged, "agent_scale", 0.1, 1.0, "a number in [0.1, 1]");
+  o.agent_scale = static_cast<float>(read.number("agent_scale", o.agent_scale, 0.1, 1.0));
   if (variant != Variant::kGrid) {
-    o.agent_speed = read_float(variant, merged, "agent_speed", 1.0, 14.0,
-                               "a number of pixels per step in [1, 14]");
+    o.agent_speed = static_cast<float>(read.number("agent_speed", o.agent_speed, 1.0, 14.0));
   }
-  if (variant != Variant::kEndless) o.arena_size = read_int(variant, merged, "arena_size", 2, 6);
-  o.allowed_commands = read_int(variant, merged, "allowed_commands", 4, 9);
+  if (variant != Variant::kEndless) o.arena_size = read.integer("arena_size", o.arena_size, 2, 6);
+  o.allowed_commands = read.integer("allowed_commands", o.allowed_commands, 4, 9);
+  const double kInf = HUGE_VAL;
   if (variant == Variant::kEndless) {
-    o.initial_command_count = read_int(variant, merged, "initial_command_count", 1, 1000);
-    o.max_steps = read_int(variant, merged, "max_steps", -1, 1000000000);
+    o.initial_command_count = read.integer("initial_command_count", o.initial_command_count, 1, 1000);
+    o.max_steps = read.integer("max_steps", o.max_steps, -1, 1000000000);
   } else {
-    o.command_count = read_choices(variant, merged, "command_count", 1, 1000);
-    o.reward_episode_success =
-        read_float(variant, merged, "reward_episode_success", -1e6, 1e6, "a finite number");
+    o.command_count = read.integer_choices("command_count", o.command_count, 1, 1000);
+    o.reward_episode_success = static_cast<float>(
+        read.number("reward_episode_success", o.reward_episode_success, -kInf, kInf));
   }
-  o.command_show_duration = read_choices(variant, merged, "command_show_duration", 1, 1000);
-  o.command_show_delay = read_choices(variant, merged, "command_show_delay", 0, 1000);
-  o.explosion_duration = read_choices(variant, merged, "explosion_duration", 1, 1000);
-  o.explosion_delay = read_choices(variant, merged, "explosion_delay", 1, 1000);
-  o.visual_feedback = read_bool(variant, merged, "visual_feedback");
-  o.reward_command_failure =
-      read_float(variant, merged, "reward_command_failure", -1e6, 1e6, "a finite number");
-  o.reward_command_success =
-      read_float(variant, merged, "reward_command_success", -1e6, 1e6, "a finite number");
+  o.command_show_duration =
+      read.integer_choices("command_show_duration", o.command_show_duration, 1, 1000);
+  o.command_show_delay = read.integer_choices("command_show_delay", o.command_show_delay, 0, 1000);
+  o.explosion_duration = read.integer_choices("explosion_duration", o.explosion_duration, 1, 1000);
+  o.explosion_delay = read.integer_choices("explosion_delay", o.explosion_delay, 1, 1000);
+  o.visual_feedback = read.flag("visual_feedback", o.visual_feedback);
+  o.reward_command_failure = static_cast<float>(
+      read.number("reward_command_failure", o.reward_command_failure, -kInf, kInf));
+  o.reward_command_success = static_cast<float>(
+      read.number("reward_command_success", o.reward_command_success, -kInf, kInf));
   return o;
 }
 

@@ -1,10 +1,12 @@
 #include "lever/env/memorygym/mystery_path.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <string>
 
 #include "lever/core/errors.h"
+#include "lever/env/env_options.h"
 
 namespace lever::memorygym {
 namespace {
@@ -30,47 +32,13 @@ int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // ---- Options ----
 
-[[noreturn]] void option_error(const std::string& env, const std::string& option,
-                               const std::string& requirement, const nlohmann::json& got) {
-  throw UsageError("env '" + env + "': option " + option + " must be " + requirement + ", got " +
-                   got.dump());
+float reward_option(const EnvOptionReader& read, const char* name, float fallback) {
+  return static_cast<float>(read.number(name, fallback, -HUGE_VAL, HUGE_VAL));
 }
 
-bool read_bool(const nlohmann::json& o, const std::string& env, const char* name, bool value) {
-  if (!o.contains(name)) return value;
-  const nlohmann::json& v = o.at(name);
-  if (!v.is_boolean()) option_error(env, name, "true or false", v);
-  return v.get<bool>();
-}
-
-int read_int(const nlohmann::json& o, const std::string& env, const char* name, int value, int lo,
-             int hi, const std::string& requirement) {
-  if (!o.contains(name)) return value;
-  const nlohmann::json& v = o.at(name);
-  if (!v.is_number_integer()) option_error(env, name, requirement, v);
-  const int64_t n = v.get<int64_t>();
-  if (n < lo || n > hi) option_error(env, name, requirement, v);
-  return static_cast<int>(n);
-}
-
-float read_float(const nlohmann::json& o, const std::string& env, const char* name, float value,
-                 double lo, double hi, const std::string& requirement) {
-  if (!o.contains(name)) return value;
-  const nlohmann::json& v = o.at(name);
-  if (!v.is_number()) option_error(env, name, requirement, v);
-  const double x = v.get<double>();
-  if (!std::isfinite(x) || x < lo || x > hi) option_error(env, name, requirement, v);
-  return static_cast<float>(x);
-}
-
-float read_reward(const nlohmann::json& o, const std::string& env, const char* name, float value) {
-  return read_float(o, env, name, value, -1e6, 1e6, "a number in [-1e6, 1e6]");
-}
-
-float read_speed(const nlohmann::json& o, const std::string& env, float value) {
+float speed_option(const EnvOptionReader& read, float fallback) {
   // Faster than a cell per step would jump over tiles; slower than 1 truncates to no movement.
-  return read_float(o, env, "agent_speed", value, 1.0, kPathTile,
-                    "a number in [1, 12] (screen units per step)");
+  return static_cast<float>(read.number("agent_speed", fallback, 1.0, kPathTile));
 }
 
 // ---- Path generation ----
@@ -214,30 +182,25 @@ MysteryPath::Options MysteryPath::default_options(bool grid) {
 }
 
 MysteryPath::Options MysteryPath::parse_options(const nlohmann::json& o, bool grid) {
-  const std::string env = grid ? "mystery_path_grid" : "mystery_path";
+  const EnvOptionReader read(grid ? "mystery_path_grid" : "mystery_path", o);
   Options d = default_options(grid);
-  d.max_steps = read_int(o, env, "max_steps", d.max_steps, 1, 1 << 24, "an integer >= 1");
-  if (!grid) d.agent_speed = read_speed(o, env, d.agent_speed);
+  d.max_steps = read.integer("max_steps", d.max_steps, 1, INT_MAX);
+  if (!grid) d.agent_speed = speed_option(read, d.agent_speed);
   if (o.contains("cardinal_origin_choice")) {
     const nlohmann::json& v = o.at("cardinal_origin_choice");
     const char* requirement =
         "a non-empty list of borders from 0..3 (0 left, 1 right, 2 top, 3 bottom)";
-    if (!v.is_array() || v.empty()) option_error(env, "cardinal_origin_choice", requirement, v);
-    d.cardinal_origin_choice.clear();
-    for (const auto& item : v) {
-      if (!item.is_number_integer() || item.get<int64_t>() < 0 || item.get<int64_t>() > 3)
-        option_error(env, "cardinal_origin_choice", requirement, v);
-      d.cardinal_origin_choice.push_back(item.get<int>());
-    }
+    if (!v.is_array()) read.fail("cardinal_origin_choice", requirement, v);
+    d.cardinal_origin_choice = read.integer_choices_of("cardinal_origin_choice", v, 0, 3);
   }
-  d.show_origin = read_bool(o, env, "show_origin", d.show_origin);
-  d.show_goal = read_bool(o, env, "show_goal", d.show_goal);
-  d.show_path = read_bool(o, env, "show_path", d.show_path);
-  d.visual_feedback = read_bool(o, env, "visual_feedback", d.visual_feedback);
-  d.reward_goal = read_reward(o, env, "reward_goal", d.reward_goal);
-  d.reward_fall_off = read_reward(o, env, "reward_fall_off", d.reward_fall_off);
-  d.reward_path_progress = read_reward(o, env, "reward_path_progress", d.reward_path_progress);
-  d.reward_step = read_reward(o, env, "reward_step", d.reward_step);
+  d.show_origin = read.flag("show_origin", d.show_origin);
+  d.show_goal = read.flag("show_goal", d.show_goal);
+  d.show_path = read.flag("show_path", d.show_path);
+  d.visual_feedback = read.flag("visual_feedback", d.visual_feedback);
+  d.reward_goal = reward_option(read, "reward_goal", d.reward_goal);
+  d.reward_fall_off = reward_option(read, "reward_fall_off", d.reward_fall_off);
+  d.reward_path_progress = reward_option(read, "reward_path_progress", d.reward_path_progress);
+  d.reward_step = reward_option(read, "reward_step", d.reward_step);
   return d;
 }
 
@@ -385,22 +348,22 @@ void MysteryPath::render(Image& out) const { draw(render_painter(out), true); }
 // ---- Endless Mystery Path ----
 
 EndlessMysteryPath::Options EndlessMysteryPath::parse_options(const nlohmann::json& o) {
-  const std::string env = "endless_mystery_path";
+  const EnvOptionReader read("endless_mystery_path", o);
   Options d;
-  d.max_steps = read_int(o, env, "max_steps", d.max_steps, -1, 1 << 24, "-1 (no limit) or >= 1");
-  if (d.max_steps == 0) option_error(env, "max_steps", "-1 (no limit) or >= 1", o.at("max_steps"));
-  d.agent_speed = read_speed(o, env, d.agent_speed);
-  d.show_past_path = read_bool(o, env, "show_past_path", d.show_past_path);
-  d.show_background = read_bool(o, env, "show_background", d.show_background);
-  d.show_stamina = read_bool(o, env, "show_stamina", d.show_stamina);
-  d.visual_feedback = read_bool(o, env, "visual_feedback", d.visual_feedback);
-  d.camera_offset_scale = read_float(o, env, "camera_offset_scale", d.camera_offset_scale, 0.0, 5.5,
-                                     "a number in [0, 5.5] (tiles left of the agent)");
-  d.stamina_level =
-      read_int(o, env, "stamina_level", d.stamina_level, 1, 1 << 24, "an integer >= 1");
-  d.reward_fall_off = read_reward(o, env, "reward_fall_off", d.reward_fall_off);
-  d.reward_path_progress = read_reward(o, env, "reward_path_progress", d.reward_path_progress);
-  d.reward_step = read_reward(o, env, "reward_step", d.reward_step);
+  d.max_steps = read.integer("max_steps", d.max_steps, -1, INT_MAX);
+  if (d.max_steps == 0) read.fail("max_steps", "-1 (no limit) or an integer >= 1", 0);
+  d.agent_speed = speed_option(read, d.agent_speed);
+  d.show_past_path = read.flag("show_past_path", d.show_past_path);
+  d.show_background = read.flag("show_background", d.show_background);
+  d.show_stamina = read.flag("show_stamina", d.show_stamina);
+  d.visual_feedback = read.flag("visual_feedback", d.visual_feedback);
+  // Tiles between the screen's left edge and the agent.
+  d.camera_offset_scale =
+      static_cast<float>(read.number("camera_offset_scale", d.camera_offset_scale, 0.0, 5.5));
+  d.stamina_level = read.integer("stamina_level", d.stamina_level, 1, INT_MAX);
+  d.reward_fall_off = reward_option(read, "reward_fall_off", d.reward_fall_off);
+  d.reward_path_progress = reward_option(read, "reward_path_progress", d.reward_path_progress);
+  d.reward_step = reward_option(read, "reward_step", d.reward_step);
   return d;
 }
 

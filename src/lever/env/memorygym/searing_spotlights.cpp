@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lever/core/errors.h"
+#include "lever/env/env_options.h"
 
 namespace lever::memorygym {
 namespace {
@@ -38,12 +39,6 @@ const char* env_id(Variant variant) {
   return variant == Variant::kFinite ? "searing_spotlights" : "endless_searing_spotlights";
 }
 
-[[noreturn]] void option_error(Variant variant, const std::string& option,
-                               const std::string& requirement, const std::string& got) {
-  throw UsageError(std::string("env '") + env_id(variant) + "': " + option + " must be " +
-                   requirement + ", got " + got);
-}
-
 constexpr int kFiniteOnly = 1, kEndlessOnly = 2, kBoth = 3;
 
 struct OptionDef {
@@ -51,23 +46,14 @@ struct OptionDef {
   std::string doc;
   int variants;
   std::function<nlohmann::json(const Options&)> get;
-  std::function<void(const nlohmann::json&, Options&, Variant)> set;
+  std::function<void(const nlohmann::json&, Options&, const EnvOptionReader&)> set;
 };
-
-std::string int_requirement(int lo, int hi) {
-  if (hi == INT_MAX) return "an integer >= " + std::to_string(lo);
-  return "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-}
 
 OptionDef int_option(const char* name, int Options::*field, int lo, int hi, int variants,
                      const char* doc) {
   return {name, doc, variants, [field](const Options& o) { return nlohmann::json(o.*field); },
-          [=](const nlohmann::json& v, Options& o, Variant variant) {
-            const std::string requirement = int_requirement(lo, hi);
-            if (!v.is_number_integer()) option_error(variant, name, requirement, v.dump());
-            const int64_t x = v.get<int64_t>();
-            if (x < lo || x > hi) option_error(variant, name, requirement, v.dump());
-            o.*field = static_cast<int>(x);
+          [=](const nlohmann::json& v, Options& o, const EnvOptionReader& read) {
+            o.*field = read.integer_of(name, v, lo, hi);
           }};
 }
 
@@ -75,29 +61,15 @@ OptionDef int_option(const char* name, int Options::*field, int lo, int hi, int 
 OptionDef number_option(const char* name, double Options::*field, double lo, double hi,
                         bool lo_open, int variants, const char* doc) {
   return {name, doc, variants, [field](const Options& o) { return nlohmann::json(o.*field); },
-          [=](const nlohmann::json& v, Options& o, Variant variant) {
-            std::string requirement;
-            if (std::isinf(lo) && std::isinf(hi)) {
-              requirement = "a finite number";
-            } else {
-              auto text = [](double d) { return nlohmann::json(d).dump(); };
-              requirement = std::string("a number in ") + (lo_open ? "(" : "[") + text(lo) + ", " +
-                            (std::isinf(hi) ? "inf)" : text(hi) + "]");
-            }
-            if (!v.is_number()) option_error(variant, name, requirement, v.dump());
-            const double x = v.get<double>();
-            if (!std::isfinite(x) || x < lo || (lo_open && x == lo) || x > hi) {
-              option_error(variant, name, requirement, v.dump());
-            }
-            o.*field = x;
+          [=](const nlohmann::json& v, Options& o, const EnvOptionReader& read) {
+            o.*field = read.number_of(name, v, lo, hi, lo_open);
           }};
 }
 
 OptionDef bool_option(const char* name, bool Options::*field, int variants, const char* doc) {
   return {name, doc, variants, [field](const Options& o) { return nlohmann::json(o.*field); },
-          [=](const nlohmann::json& v, Options& o, Variant variant) {
-            if (!v.is_boolean()) option_error(variant, name, "true or false", v.dump());
-            o.*field = v.get<bool>();
+          [=](const nlohmann::json& v, Options& o, const EnvOptionReader& read) {
+            o.*field = read.flag_of(name, v);
           }};
 }
 
@@ -145,18 +117,8 @@ const std::vector<OptionDef>& option_defs() {
                  "the darkness stops growing once above this opacity (255: black)"),
       {"num_coins", "number of coins, drawn per episode from this list", kFiniteOnly,
        [](const Options& o) { return nlohmann::json(o.num_coins); },
-       [](const nlohmann::json& v, Options& o, Variant variant) {
-         const std::string requirement =
-             "a list of integers in [0, " + std::to_string(kMaxCoins) + "]";
-         if (!v.is_array()) option_error(variant, "num_coins", requirement, v.dump());
-         std::vector<int> counts;
-         for (const auto& n : v) {
-           if (!n.is_number_integer() || n.get<int64_t>() < 0 || n.get<int64_t>() > kMaxCoins) {
-             option_error(variant, "num_coins", requirement, v.dump());
-           }
-           counts.push_back(n.get<int>());
-         }
-         o.num_coins = counts;
+       [](const nlohmann::json& v, Options& o, const EnvOptionReader& read) {
+         o.num_coins = read.integer_choices_of("num_coins", v, 0, kMaxCoins);
        }},
       number_option("coin_scale", &Options::coin_scale, 0.1, 4, false, kBoth,
                     "coin radius int(10 * scale), rim int(2 * scale)"),
@@ -200,28 +162,28 @@ int variant_bit(Variant variant) {
   return variant == Variant::kFinite ? kFiniteOnly : kEndlessOnly;
 }
 
+// What no single option's range can say.
 void check_options(const Options& o) {
   const Variant v = o.variant;
+  const EnvOptionReader read(env_id(v), nlohmann::json::object());
   if (o.max_steps == 0 || (v == Variant::kFinite && o.max_steps < 1)) {
-    option_error(v, "max_steps",
-                 v == Variant::kFinite ? "an integer >= 1" : "-1 (no limit) or an integer >= 1",
-                 std::to_string(o.max_steps));
+    read.fail("max_steps",
+              v == Variant::kFinite ? "an integer >= 1" : "-1 (no limit) or an integer >= 1",
+              o.max_steps);
   }
   if (o.spot_max_radius < o.spot_min_radius) {
-    option_error(v, "spot_max_radius",
-                 ">= spot_min_radius (" + std::to_string(o.spot_min_radius) + ")",
-                 std::to_string(o.spot_max_radius));
+    read.fail("spot_max_radius", ">= spot_min_radius (" + std::to_string(o.spot_min_radius) + ")",
+              o.spot_max_radius);
   }
   if (o.spot_max_speed < o.spot_min_speed) {
-    option_error(v, "spot_max_speed",
-                 ">= spot_min_speed (" + std::to_string(o.spot_min_speed) + ")",
-                 std::to_string(o.spot_max_speed));
+    read.fail("spot_max_speed", ">= spot_min_speed (" + std::to_string(o.spot_min_speed) + ")",
+              o.spot_max_speed);
   }
   if (v == Variant::kFinite && o.num_spawns > 0 &&
       static_cast<int>(o.initial_spawn_interval + o.spawn_interval_threshold) < 1) {
-    option_error(v, "initial_spawn_interval",
-                 "such that int(initial_spawn_interval + spawn_interval_threshold) >= 1",
-                 std::to_string(o.initial_spawn_interval));
+    read.fail("initial_spawn_interval",
+              "such that int(initial_spawn_interval + spawn_interval_threshold) >= 1",
+              o.initial_spawn_interval);
   }
 }
 
@@ -252,7 +214,7 @@ Options Options::endless() {
 
 Options SearingSpotlights::parse_options(const nlohmann::json& json, Variant variant) {
   Options o = variant == Variant::kFinite ? Options::finite() : Options::endless();
-  if (!json.is_object()) option_error(variant, "options", "an object", json.dump());
+  const EnvOptionReader read(env_id(variant), json);
   for (const auto& [key, value] : json.items()) {
     const OptionDef* def = nullptr;
     for (const auto& d : option_defs()) {
@@ -261,7 +223,7 @@ Options SearingSpotlights::parse_options(const nlohmann::json& json, Variant var
     if (def == nullptr) {
       throw UsageError(std::string("env '") + env_id(variant) + "' has no option '" + key + "'");
     }
-    def->set(value, o, variant);
+    def->set(value, o, read);
   }
   check_options(o);
   return o;
