@@ -26,7 +26,7 @@ struct Batch {
 
   PpoLoss loss(const PpoLossSettings& settings) const {
     return ppo_loss(logits, values, actions, old_logprobs, old_values, advantages, returns,
-                    settings);
+                    settings, ActionHeads());
   }
 };
 
@@ -117,7 +117,8 @@ TEST(PpoLoss, ClipDoesNotBindWhenItWouldLoosenTheObjective) {
   PpoLossSettings settings;
   settings.norm_adv = false;
   const PpoLoss out =
-      ppo_loss(logits, values, actions, old_logprobs, values, advantages, values, settings);
+      ppo_loss(logits, values, actions, old_logprobs, values, advantages, values, settings,
+               ActionHeads());
   EXPECT_NEAR(out.policy_loss.item<double>(), 0.375, 1e-5);
   EXPECT_NEAR(out.value_loss.item<double>(), 0.0, 1e-7);
 
@@ -135,7 +136,7 @@ TEST(PpoLoss, DeterministicSamplingPicksTheArgmax) {
   Rng rng(1);
   int64_t actions[3] = {-1, -1, -1};
   float logprobs[3] = {};
-  sample_actions(log_probs, rng, true, actions, logprobs);
+  ActionHeads().sample(log_probs, rng, true, actions, logprobs);
   EXPECT_EQ(actions[0], 1);
   EXPECT_EQ(actions[1], 0);
   EXPECT_EQ(actions[2], 2);
@@ -154,7 +155,7 @@ TEST(PpoLoss, StochasticSamplingFollowsTheProbabilities) {
   Rng rng(42);
   std::vector<int64_t> actions(kDraws, -1);
   std::vector<float> logprobs(kDraws, 0.0f);
-  sample_actions(log_probs, rng, false, actions.data(), logprobs.data());
+  ActionHeads().sample(log_probs, rng, false, actions.data(), logprobs.data());
   int ones = 0;
   for (int i = 0; i < kDraws; ++i) {
     ASSERT_TRUE(actions[i] == 0 || actions[i] == 1) << actions[i];

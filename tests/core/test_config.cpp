@@ -499,3 +499,25 @@ TEST(ConfigDocs, ReferenceCoversEveryKeyAndTheLeversStudy) {
 
 }  // namespace
 }  // namespace lever
+
+namespace lever {
+namespace {
+
+TEST(ConfigEnvOptions, AnObjectIsKeptAsGivenAndAnythingElseIsRefusedWithTheKey) {
+  const Config config = Config::from_json(
+      {{"env", "mortar_mayhem"}, {"env_options", {{"arena_size", 4}}}}, "exp.json");
+  EXPECT_EQ(config.resolved().at("env_options"), nlohmann::json({{"arena_size", 4}}));
+  EXPECT_EQ(Config::defaults().resolved().at("env_options"), nlohmann::json::object());
+  try {
+    Config::from_json({{"env_options", 4}}, "exp.json");
+    FAIL() << "accepted a number";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "exp.json: key 'env_options' must be an object of names and values, got 4");
+  }
+  Config set = Config::defaults();
+  set.set("env_options={\"arena_size\": 3, \"command_count\": [4]}");
+  EXPECT_EQ(set.resolved().at("env_options").at("command_count"), nlohmann::json::array({4}));
+}
+
+}  // namespace
+}  // namespace lever

@@ -9,6 +9,7 @@
 #include "lever/core/errors.h"
 #include "lever/core/reference_config.h"
 #include "lever/core/yaml_json.h"
+#include "lever/env/registry.h"
 #include "lever/study/procgen_params.h"
 #include "support/error_message.h"
 #include "support/scratch_dir.h"
@@ -308,14 +309,7 @@ TEST_F(ReferenceConfig, UnknownEnvironmentsListTheKnownOnes) {
   EXPECT_EQ(error_for("atari.yaml", "environment: {type: Atari}\n"),
             path_of("atari.yaml") +
                 ": key 'environment.type' must be one of PocMemoryEnv, CartPoleMasked, CartPole, "
-                "Minigrid (Memory Gym is not supported yet); got \"Atari\"");
-  EXPECT_EQ(error_for("gym.yaml",
-                      "environment:\n  type: MemoryGym\n  name: MortarMayhem-Grid-v0\n"
-                      "  reset_params: {start-seed: 0}\n"),
-            path_of("gym.yaml") +
-                ": key 'environment.type' is \"MemoryGym\": lever has no Memory Gym envs yet; "
-                "the reference's types it reads are PocMemoryEnv, CartPoleMasked, CartPole, "
-                "Minigrid");
+                "Minigrid, MemoryGym; got \"Atari\"");
   const std::string name =
       error_for("s8.yaml", "environment: {type: Minigrid, name: MiniGrid-MemoryS8-v0}\n");
   EXPECT_EQ(name.rfind(path_of("s8.yaml") +
@@ -330,6 +324,56 @@ TEST_F(ReferenceConfig, UnknownEnvironmentsListTheKnownOnes) {
   EXPECT_EQ(error_for("named.yaml", "environment: {type: PocMemoryEnv, name: x}\n"),
             path_of("named.yaml") +
                 ": key 'environment.name' applies only to type Minigrid, not \"PocMemoryEnv\"");
+}
+
+TEST_F(ReferenceConfig, MemoryGymNamesAndResetParamsBecomeEnvAndEnvOptions) {
+  const Config config = Config::load_file(
+      write("mm.yaml",
+            "environment:\n  type: MemoryGym\n  name: Endless-MortarMayhem-v0\n"
+            "  reset_params: {start-seed: 7, num-seeds: 30, agent_scale: 0.3, "
+            "initial_command_count: 2}\n"));
+  EXPECT_EQ(config.str("env"), "endless_mortar_mayhem");
+  EXPECT_EQ(config.i64("start_level"), 7);
+  EXPECT_EQ(config.i64("num_levels"), 30);
+  EXPECT_EQ(config.resolved().at("env_options"),
+            json({{"agent_scale", 0.3}, {"initial_command_count", 2}}));
+  EXPECT_EQ(config.str("encoder"), "nature");
+  EXPECT_EQ(config.i64("feature_dim"), 0);
+  // Mystery Path draws its agent at 0.25 and has no option for it: 0.25 is accepted and dropped.
+  const Config path = Config::load_file(write(
+      "mp.yaml", "environment: {type: MemoryGym, name: MysteryPath-v0, "
+                 "reset_params: {agent_scale: 0.25, show_goal: True}}\n"));
+  EXPECT_EQ(path.str("env"), "mystery_path");
+  EXPECT_EQ(path.resolved().at("env_options"), json({{"show_goal", true}}));
+
+  EXPECT_EQ(error_for("scale.yaml", "environment: {type: MemoryGym, name: MysteryPath-Grid-v0, "
+                                    "reset_params: {agent_scale: 0.5}}\n"),
+            path_of("scale.yaml") +
+                ": key 'environment.reset_params.agent_scale' must be 0.25 for "
+                "MysteryPath-Grid-v0 (lever draws its agent at the original's scale); got 0.5");
+  const std::string name =
+      error_for("name.yaml", "environment: {type: MemoryGym, name: MortarMayhemB-v0}\n");
+  EXPECT_EQ(name.rfind(path_of("name.yaml") +
+                           ": key 'environment.name' must be one of MortarMayhem-v0, ",
+                       0),
+            0u)
+      << name;
+  EXPECT_NE(name.find("Endless-SearingSpotlights-v0; got \"MortarMayhemB-v0\""),
+            std::string::npos)
+      << name;
+  EXPECT_EQ(error_for("params.yaml",
+                      "environment: {type: MemoryGym, name: MortarMayhem-v0, reset_params: 3}\n"),
+            path_of("params.yaml") +
+                ": key 'environment.reset_params' must be a mapping of the env's options; got 3");
+  EXPECT_EQ(error_for("seed.yaml", "environment: {type: MemoryGym, name: MortarMayhem-v0, "
+                                   "reset_params: {num-seeds: -2}}\n"),
+            path_of("seed.yaml") +
+                ": key 'environment.reset_params.num-seeds' must be ≥ 0, got -2");
+  EXPECT_EQ(error_for("both.yaml", "environment: {type: MemoryGym, name: MortarMayhem-v0, "
+                                   "reset_params: {arena_size: 4}}\nenv_options: {}\n"),
+            path_of("both.yaml") +
+                ": keys 'environment.reset_params' and 'env_options' name the same setting; "
+                "give one");
 }
 
 TEST_F(ReferenceConfig, KeyGivenNestedAndFlatIsAnError) {
@@ -396,6 +440,52 @@ TEST_F(ReferenceConfig, ReferenceYamlNeedsNoParamName) {
   EXPECT_EQ(resolve_train_config({nested, "", {}, {}}).i64("sequence_length"), 4);
 }
 
+TEST(ReferenceConfigFiles, MemoryGymGridTasks) {
+  for (const char* file : {"mortar_mayhem_grid.yaml", "mystery_path_grid.yaml"}) {
+    SCOPED_TRACE(file);
+    const Config config = Config::load_file(kRecurrentConfigs / file);
+    EXPECT_EQ(config.str("policy"), "recurrent_ppo");
+    EXPECT_EQ(config.str("optimizer"), "adamw");
+    EXPECT_DOUBLE_EQ(config.f64("gamma"), 0.995);
+    EXPECT_EQ(config.i64("num_envs"), 32);
+    EXPECT_EQ(config.i64("num_steps"), 512);
+    EXPECT_EQ(config.i64("num_epochs"), 3);
+    EXPECT_EQ(config.i64("num_minibatches"), 8);
+    EXPECT_DOUBLE_EQ(config.f64("vf_coef"), 1.0);  // 2 × 0.5
+    EXPECT_DOUBLE_EQ(config.f64("max_grad_norm"), 0.25);
+    EXPECT_EQ(config.str("layer_type"), "gru");
+    EXPECT_EQ(config.i64("hidden_state_size"), 512);
+    EXPECT_EQ(config.i64("sequence_length"), -1);
+    EXPECT_TRUE(config.flag("reset_hidden_state"));
+    EXPECT_EQ(config.i64("start_level"), 0);
+    EXPECT_EQ(config.i64("num_levels"), 100000);
+    EXPECT_EQ(config.str("encoder"), "nature");
+    EXPECT_EQ(config.i64("feature_dim"), 0);
+    EXPECT_EQ(config.i64("learning_rate_decay_updates"), 10000);
+  }
+  const Config mortar = Config::load_file(kRecurrentConfigs / "mortar_mayhem_grid.yaml");
+  EXPECT_EQ(mortar.str("env"), "mortar_mayhem_grid");
+  EXPECT_EQ(mortar.i64("num_updates"), 5000);
+  EXPECT_DOUBLE_EQ(mortar.f64("learning_rate"), 2.5e-4);
+  EXPECT_DOUBLE_EQ(mortar.f64("clip_coef"), 0.1);
+  EXPECT_DOUBLE_EQ(mortar.f64("ent_coef"), 1e-4);
+  const json& mortar_options = mortar.resolved().at("env_options");
+  EXPECT_EQ(mortar_options.at("command_count"), json::array({10}));
+  EXPECT_EQ(mortar_options.at("explosion_delay"), json::array({6}));
+  EXPECT_DOUBLE_EQ(mortar_options.at("reward_command_success").get<double>(), 0.1);
+  const Config path = Config::load_file(kRecurrentConfigs / "mystery_path_grid.yaml");
+  EXPECT_EQ(path.str("env"), "mystery_path_grid");
+  EXPECT_EQ(path.i64("num_updates"), 10000);
+  EXPECT_DOUBLE_EQ(path.f64("learning_rate"), 2.75e-4);
+  EXPECT_DOUBLE_EQ(path.f64("ent_coef"), 1e-3);
+  EXPECT_FALSE(path.resolved().at("env_options").contains("agent_scale"));
+  EXPECT_EQ(path.resolved().at("env_options").at("reward_path_progress"), 0.0);
+  // Both option sets are ones the envs accept.
+  for (const Config* config : {&mortar, &path}) {
+    EXPECT_NO_THROW(make_env(config->str("env"), config->resolved().at("env_options")));
+  }
+}
+
 TEST(ReferenceConfigDocs, TheReferenceSectionMapsEveryNestedKey) {
   const std::string docs = config_reference_markdown();
   EXPECT_NE(docs.find("## The recurrent PPO reference's keys"), std::string::npos);
@@ -405,6 +495,8 @@ TEST(ReferenceConfigDocs, TheReferenceSectionMapsEveryNestedKey) {
   EXPECT_NE(docs.find("| `recurrence.layer_type` | `layer_type` |"), std::string::npos);
   EXPECT_NE(docs.find("| `environment.type: Minigrid` | `env: minigrid_memory`"),
             std::string::npos);
+  EXPECT_NE(docs.find("`MortarMayhem-Grid-v0` → `mortar_mayhem_grid`"), std::string::npos);
+  EXPECT_NE(docs.find("| `environment.reset_params` | `env_options` |"), std::string::npos);
   EXPECT_TRUE(is_reference_section("clip_range_schedule"));
   EXPECT_FALSE(is_reference_section("gamma"));
 }

@@ -284,3 +284,75 @@ TEST(VecEnvLevels, RngStatesRoundTripReproducesLevelSeeds) {
 
 }  // namespace
 }  // namespace lever
+
+namespace lever {
+namespace {
+
+// Mortar Mayhem standing still: the clue phase (40 steps), then the first explosion finds the
+// agent off its target unless the first command is "stay", so the episode ends having completed 0
+// commands, or 1 when it was "stay"; the record carries that counter. CartPole has none (-1).
+TEST(VecEnvEpisodeRecords, CarryTheTaskProgressCounter) {
+  VecEnvOptions options;
+  options.env_id = "mortar_mayhem";
+  options.num_envs = 4;
+  options.num_threads = 1;
+  options.seed = 3;
+  VecEnv envs(options);
+  const std::vector<int64_t> stand_still(4, 0);
+  std::vector<EpisodeRecord> records;
+  for (int t = 0; t < 300 && records.size() < 4; ++t) {
+    envs.step(stand_still.data());
+    for (const auto& record : envs.take_finished_episodes()) records.push_back(record);
+  }
+  ASSERT_GE(records.size(), 4u);
+  for (const auto& record : records) {
+    EXPECT_GE(record.progress, 0);
+    EXPECT_LE(record.progress, 10);
+    EXPECT_NEAR(record.episode_return, 0.1 * record.progress, 1e-9);
+    EXPECT_EQ(record.level_complete, record.progress == 10);
+  }
+
+  VecEnv cartpole(cartpole_options(1, 1, 0));
+  const int64_t push = 1;
+  for (int t = 0; t < 600; ++t) {
+    cartpole.step(&push);
+    for (const auto& record : cartpole.take_finished_episodes()) EXPECT_EQ(record.progress, -1);
+  }
+}
+
+}  // namespace
+}  // namespace lever
+
+#include "lever/algo/on_policy.h"
+#include "lever/core/config.h"
+
+namespace lever {
+namespace {
+
+// The config's env_options reach the env: a 3x3 Mortar Mayhem arena draws differently from the
+// default 5x5 once the clue phase is over, and a misspelt option is refused by the env by name.
+TEST(VecEnvEnvOptions, ReachTheEnvAndAreCheckedByIt) {
+  const auto observation_after_clues = [](const nlohmann::json& env_options) {
+    const Config config = Config::from_json(
+        {{"env", "mortar_mayhem"}, {"env_options", env_options}}, "env options test");
+    VecEnvOptions options = vec_env_options(config, 1, 0);
+    options.num_threads = 1;
+    VecEnv envs(options);
+    const int64_t stand_still = 0;
+    for (int t = 0; t < 41; ++t) envs.step(&stand_still);
+    return envs.observations().clone();
+  };
+  const torch::Tensor small = observation_after_clues({{"arena_size", 3}});
+  const torch::Tensor normal = observation_after_clues(nlohmann::json::object());
+  EXPECT_FALSE(torch::equal(small, normal));
+  EXPECT_TRUE(torch::equal(normal, observation_after_clues({{"arena_size", 5}})));
+  try {
+    observation_after_clues({{"arena_sise", 3}});
+    FAIL() << "accepted a misspelt option";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("arena_sise"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace lever

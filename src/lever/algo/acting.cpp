@@ -10,31 +10,6 @@ torch::Tensor network_input(const torch::Tensor& observations, const torch::Devi
   return observations.to(device, /*non_blocking=*/true);
 }
 
-void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
-                    float* action_logprobs) {
-  const int64_t rows = log_probs.size(0), num_actions = log_probs.size(1);
-  const float* lp = log_probs.data_ptr<float>();
-  for (int64_t i = 0; i < rows; ++i) {
-    const float* row = lp + i * num_actions;
-    int64_t chosen = 0;
-    if (deterministic) {
-      chosen = std::max_element(row, row + num_actions) - row;
-    } else {
-      double u = rng.uniform();
-      chosen = num_actions - 1;  // guards against the probabilities summing to just under 1
-      for (int64_t a = 0; a < num_actions; ++a) {
-        u -= std::exp(static_cast<double>(row[a]));
-        if (u < 0) {
-          chosen = a;
-          break;
-        }
-      }
-    }
-    actions[i] = chosen;
-    action_logprobs[i] = row[chosen];
-  }
-}
-
 EvalStats summarize_returns(const std::vector<double>& returns) {
   EvalStats stats;
   stats.returns = returns;
@@ -75,6 +50,9 @@ EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool determin
   for (int i = 0; i < n; ++i) target[i] = (episodes + i) / n;
   std::vector<double> returns;
   std::vector<int64_t> lengths;
+  int64_t successes = 0;
+  double progress_sum = 0.0;
+  const ActionHeads heads(envs.spec());
   auto actions = torch::empty({n}, torch::kInt64);
   std::vector<float> logprobs(n);
   envs.reset();
@@ -82,8 +60,8 @@ EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool determin
   RecurrentState state = policy.initial_state(n);
   while (static_cast<int64_t>(returns.size()) < episodes) {
     const auto out = policy.step(network_input(envs.observations(), device), state);
-    const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
-    sample_actions(log_probs, rng, deterministic, actions.data_ptr<int64_t>(), logprobs.data());
+    const auto log_probs = heads.log_probs(out.logits).to(torch::kCPU).contiguous();
+    heads.sample(log_probs, rng, deterministic, actions.data_ptr<int64_t>(), logprobs.data());
     envs.step(actions);
     if (!state.empty()) policy.end_episodes(state, episodes_ended(envs, device));
     for (const auto& episode : envs.take_finished_episodes()) {
@@ -91,11 +69,16 @@ EvalStats evaluate(Policy& policy, VecEnv& envs, int64_t episodes, bool determin
         ++done[episode.env_index];
         returns.push_back(episode.episode_return);
         lengths.push_back(episode.length);
+        successes += episode.level_complete ? 1 : 0;
+        progress_sum += episode.progress;
       }
     }
   }
   EvalStats stats = summarize_returns(returns);
   stats.lengths = lengths;
+  const double played = static_cast<double>(returns.size());
+  if (envs.spec().reports_success && played > 0) stats.success_rate = successes / played;
+  if (envs.spec().reports_progress && played > 0) stats.mean_progress = progress_sum / played;
   return stats;
 }
 

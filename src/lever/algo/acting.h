@@ -2,8 +2,11 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "lever/core/rng.h"
 #include "lever/env/vec_env.h"
+#include "lever/nn/action_heads.h"
 #include "lever/nn/policy.h"
 
 namespace lever {
@@ -11,11 +14,6 @@ namespace lever {
 // The network's input for a batch of env observations: on device, in the env's dtype and shape
 // (the network flattens vectors and scales images itself).
 torch::Tensor network_input(const torch::Tensor& observations, const torch::Device& device);
-
-// Draws one action per row from a categorical distribution given as log-probabilities
-// (float CPU [N, A]); deterministic takes the argmax. Writes N actions and their log-probs.
-void sample_actions(const torch::Tensor& log_probs, Rng& rng, bool deterministic, int64_t* actions,
-                    float* action_logprobs);
 
 // Bool [N] on device: true where the last envs.step ended an episode (terminated or truncated);
 // undefined when no episode ended.
@@ -25,6 +23,9 @@ struct EvalStats {
   double mean = 0.0, min = 0.0, max = 0.0, var = 0.0;  // var: population variance
   std::vector<double> returns;
   std::vector<int64_t> lengths;
+  // NaN unless the env reports them (EnvSpec::reports_success / reports_progress).
+  double success_rate = std::numeric_limits<double>::quiet_NaN();
+  double mean_progress = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Plays full episodes on envs (reset first) until `episodes` have finished, spread evenly over the

@@ -242,11 +242,7 @@ TrainResult run_dqn(const Config& config, const RunPaths& paths, const TrainingS
                         obs_at(ended ? run.envs.final_observations() : run.envs.observations(), e));
         if (ended) replay.start_episode(e, obs_at(run.envs.observations(), e));
       }
-      for (const EpisodeRecord& episode : run.envs.take_finished_episodes()) {
-        episodes.return_sum += episode.episode_return;
-        episodes.length_sum += static_cast<double>(episode.length);
-        ++episodes.episodes;
-      }
+      for (const EpisodeRecord& episode : run.envs.take_finished_episodes()) episodes.add(episode);
       if (debug) debug->acting_step(run.global_step() / N, run.envs);
       const auto learn_start = std::chrono::steady_clock::now();
       act_seconds += std::chrono::duration<double>(learn_start - act_start).count();

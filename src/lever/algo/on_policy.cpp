@@ -53,7 +53,7 @@ void RewardNormalizer::normalize(float* rewards, const float* raw, const uint8_t
 }
 
 Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device& device)
-    : num_steps(t), num_envs(n) {
+    : num_steps(t), num_envs(n), heads(spec) {
   std::vector<int64_t> obs_shape = {t, n};
   obs_shape.insert(obs_shape.end(), spec.obs_shape.begin(), spec.obs_shape.end());
   const auto obs_dtype = spec.obs_type == ObsType::kF32 ? torch::kFloat32 : torch::kUInt8;
@@ -67,11 +67,19 @@ Rollout::Rollout(int64_t t, int64_t n, const EnvSpec& spec, const torch::Device&
 
 const int64_t* record_policy_step(const PolicyOutput& out, Rollout& r, int64_t t, Rng& action_rng) {
   const int64_t n = r.num_envs;
-  const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU);
+  const auto log_probs = r.heads.log_probs(out.logits).to(torch::kCPU).contiguous();
   r.values[t].copy_(out.values);
   int64_t* step_actions = r.actions.data_ptr<int64_t>() + t * n;
-  sample_actions(log_probs, action_rng, false, step_actions, r.logprobs.data_ptr<float>() + t * n);
+  r.heads.sample(log_probs, action_rng, false, step_actions, r.logprobs.data_ptr<float>() + t * n);
   return step_actions;
+}
+
+void EpisodeTotals::add(const EpisodeRecord& episode) {
+  return_sum += episode.episode_return;
+  length_sum += static_cast<double>(episode.length);
+  ++episodes;
+  successes += episode.level_complete ? 1 : 0;
+  progress_sum += episode.progress;
 }
 
 bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* normalizer,
@@ -97,11 +105,7 @@ bool record_env_step(VecEnv& envs, Rollout& r, int64_t t, RewardNormalizer* norm
     trunc_out[i] = trunc[i];
     any_truncated |= trunc[i] != 0;
   }
-  for (const auto& episode : envs.take_finished_episodes()) {
-    totals.return_sum += episode.episode_return;
-    totals.length_sum += static_cast<double>(episode.length);
-    ++totals.episodes;
-  }
+  for (const auto& episode : envs.take_finished_episodes()) totals.add(episode);
   return any_truncated;
 }
 
@@ -308,6 +312,12 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
       {"charts/episodic_length", n > 0 ? episodes.length_sum / n : kNaN},
       {"charts/episodes", n},
   };
+  if (envs.spec().reports_success) {
+    row.push_back({"charts/success_rate", n > 0 ? episodes.successes / n : kNaN});
+  }
+  if (envs.spec().reports_progress) {
+    row.push_back({"charts/episodic_progress", n > 0 ? episodes.progress_sum / n : kNaN});
+  }
   row.insert(row.end(), algorithm_row.begin(), algorithm_row.end());
   row.push_back({"perf/rollout_seconds", rollout_seconds});
   row.push_back({"perf/update_seconds", update_seconds});
@@ -315,6 +325,7 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   // Evaluate on training levels and on unseen test levels, every eval_every updates and last.
   const bool last_update = update == num_updates_;
   double train_mean = kNaN, test_mean = kNaN;
+  double train_success = kNaN, test_success = kNaN, train_progress = kNaN, test_progress = kNaN;
   if (last_update || (eval_every_ > 0 && update % eval_every_ == 0)) {
     const EvalStats train_eval =
         evaluate(*policy, train_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
@@ -322,6 +333,10 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
         evaluate(*policy, test_eval_envs_, eval_episodes_, eval_deterministic_, eval_rng, device);
     train_mean = train_eval.mean;
     test_mean = test_eval.mean;
+    train_success = train_eval.success_rate;
+    test_success = test_eval.success_rate;
+    train_progress = train_eval.mean_progress;
+    test_progress = test_eval.mean_progress;
     last_train_eval_ = train_eval;
     last_test_eval_ = test_eval;
     latest_eval_return_ = test_eval.mean;
@@ -347,6 +362,14 @@ bool TrainingRun::finish_update(int64_t update, const EpisodeTotals& episodes,
   }
   row.push_back({"eval/train_mean_return", train_mean});
   row.push_back({"eval/test_mean_return", test_mean});
+  if (envs.spec().reports_success) {
+    row.push_back({"eval/train_success_rate", train_success});
+    row.push_back({"eval/test_success_rate", test_success});
+  }
+  if (envs.spec().reports_progress) {
+    row.push_back({"eval/train_mean_progress", train_progress});
+    row.push_back({"eval/test_mean_progress", test_progress});
+  }
   log_.write(global_step_, row);
   result_.training_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - session_start_).count();
@@ -415,6 +438,9 @@ VecEnvOptions vec_env_options(const Config& c, int64_t num_envs, uint64_t seed) 
   for (const auto& option : find_env(o.env_id).options) {
     const auto& resolved = c.resolved();
     if (resolved.contains(option.name)) o.env_options[option.name] = resolved.at(option.name);
+  }
+  for (const auto& [name, value] : c.resolved().at("env_options").items()) {
+    o.env_options[name] = value;
   }
   return o;
 }
@@ -485,7 +511,7 @@ RecurrentActorCritic make_recurrent_actor_critic(const Config& config, const Env
   o.lstm = config.str("layer_type") == "lstm";
   o.hidden_state_size = config.i64("hidden_state_size");
   o.hidden_layer_size = config.i64("hidden_layer_size");
-  o.num_actions = spec.num_actions;
+  o.num_actions = ActionHeads(spec).num_logits();
   o.reset_hidden_state = config.flag("reset_hidden_state");
   return RecurrentActorCritic(o);
 }
@@ -517,7 +543,7 @@ QNetwork make_q_network(const Config& config, const EnvSpec& spec) {
 ActorCritic make_actor_critic(const Config& config, const EnvSpec& spec) {
   ActorCriticOptions o;
   set_encoder_options(o, encoder_for(config, spec), config, spec);
-  o.num_actions = spec.num_actions;
+  o.num_actions = ActionHeads(spec).num_logits();
   o.hidden_sizes = config.int_list("hidden_sizes");
   o.tanh = config.str("activation") == "tanh";
   o.shared = config.flag("shared_network");

@@ -22,6 +22,7 @@
 #include "lever/log/progress.h"
 #include "lever/nn/actor_critic.h"
 #include "lever/nn/flat_params.h"
+#include "lever/nn/action_heads.h"
 #include "lever/nn/policy.h"
 #include "lever/nn/q_network.h"
 #include "lever/nn/recurrent_actor_critic.h"
@@ -62,6 +63,7 @@ struct RewardNormalizer {
 struct Rollout {
   Rollout(int64_t num_steps, int64_t num_envs, const EnvSpec& spec, const torch::Device& device);
   int64_t num_steps, num_envs;
+  ActionHeads heads;  // how the policy's logits become the env's actions
   torch::Tensor obs;  // [T, N, obs...], the env's dtype
   // float [T, N] except actions (int64)
   torch::Tensor actions, logprobs, values, rewards, terminated, truncated, final_values;
@@ -72,6 +74,9 @@ struct Rollout {
 struct EpisodeTotals {
   double return_sum = 0.0, length_sum = 0.0;
   int64_t episodes = 0;
+  int64_t successes = 0;      // episodes that ended with level_complete
+  double progress_sum = 0.0;  // the task's progress counters at the episodes' ends
+  void add(const EpisodeRecord& episode);
 };
 
 // Steps the envs num_steps times with the current policy (sampled actions), recording everything

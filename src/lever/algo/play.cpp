@@ -50,6 +50,7 @@ PlayResult play_episodes(
   options.num_threads = 1;
   VecEnv envs(options);
   Rng rng = play_action_rng(request.seed);
+  const ActionHeads heads(envs.spec());
 
   Image frame;
   envs.env(0).render(frame);
@@ -72,8 +73,8 @@ PlayResult play_episodes(
   while (static_cast<int64_t>(result.returns.size()) < request.episodes) {
     if (policy.net) {
       const auto out = policy.net->step(network_input(envs.observations(), policy.device), state);
-      const auto log_probs = torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous();
-      sample_actions(log_probs, rng, request.deterministic, &action, &logprob);
+      const auto log_probs = heads.log_probs(out.logits).to(torch::kCPU).contiguous();
+      heads.sample(log_probs, rng, request.deterministic, &action, &logprob);
     } else {
       action = static_cast<int64_t>(rng.below(envs.spec().num_actions));
     }

@@ -106,7 +106,7 @@ bool PpoLearner::update(int64_t update) {
                    s_logprobs.narrow(0, start, hp.minibatch_size),
                    s_values.narrow(0, start, hp.minibatch_size),
                    s_advantages.narrow(0, start, hp.minibatch_size),
-                   s_returns.narrow(0, start, hp.minibatch_size), loss_settings);
+                   s_returns.narrow(0, start, hp.minibatch_size), loss_settings, rollout.heads);
       params.zero_grad();
       loss.loss.backward();
       grad_norm = params.clip_grad_norm(hp.max_grad_norm);

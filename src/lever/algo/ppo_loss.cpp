@@ -7,10 +7,11 @@ namespace lever {
 PpoLoss ppo_loss(const torch::Tensor& logits, const torch::Tensor& values,
                  const torch::Tensor& actions, const torch::Tensor& old_logprobs,
                  const torch::Tensor& old_values, const torch::Tensor& advantages,
-                 const torch::Tensor& returns, const PpoLossSettings& s) {
+                 const torch::Tensor& returns, const PpoLossSettings& s,
+                 const ActionHeads& heads) {
   PpoLoss out;
-  const auto log_probs = torch::log_softmax(logits, 1);
-  const auto new_logprobs = log_probs.gather(1, actions.unsqueeze(1)).squeeze(1);
+  const auto log_probs = heads.log_probs(logits);
+  const auto new_logprobs = heads.log_prob_of(log_probs, actions);
   out.entropy = -(log_probs.exp() * log_probs).sum(1).mean();
 
   const auto log_ratio = new_logprobs - old_logprobs;

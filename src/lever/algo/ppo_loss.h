@@ -2,6 +2,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "lever/nn/action_heads.h"
+
 #include <vector>
 
 #include "lever/log/metrics_sink.h"
@@ -26,11 +28,13 @@ struct PpoLoss {
   torch::Tensor ratio;        // pi_new / pi_old per sample (for the clip fraction)
 };
 
-// logits [B, A] and values [B] from the current network; the rest from the rollout.
+// logits [B, A] and values [B] from the current network; the rest from the rollout; heads turn
+// the logits into the actions' log-probabilities and the entropy.
 PpoLoss ppo_loss(const torch::Tensor& logits, const torch::Tensor& values,
                  const torch::Tensor& actions, const torch::Tensor& old_logprobs,
                  const torch::Tensor& old_values, const torch::Tensor& advantages,
-                 const torch::Tensor& returns, const PpoLossSettings& settings);
+                 const torch::Tensor& returns, const PpoLossSettings& settings,
+                 const ActionHeads& heads);
 
 // The statistics of one PPO update, summed over its minibatches on the device so that no
 // minibatch waits for the host; shared by ppo and recurrent_ppo.

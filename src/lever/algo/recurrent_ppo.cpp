@@ -68,6 +68,7 @@ FlatRollout flatten_rollout(const RecurrentRollout& rollout, const torch::Device
   flat.values = r.values.view({rows}).to(device);
   flat.advantages = r.advantages.view({rows}).to(device);
   flat.returns = r.returns.view({rows}).to(device);
+  flat.heads = r.heads;
   return flat;
 }
 
@@ -114,7 +115,7 @@ PpoLoss sequence_minibatch_loss(RecurrentActorCritic& net, const FlatRollout& ro
                   rollout.logprobs.index_select(0, real_steps),
                   rollout.values.index_select(0, real_steps),
                   rollout.advantages.index_select(0, real_steps),
-                  rollout.returns.index_select(0, real_steps), settings);
+                  rollout.returns.index_select(0, real_steps), settings, rollout.heads);
 }
 
 namespace {

@@ -35,6 +35,7 @@ struct FlatRollout {
   torch::Tensor obs;  // padded_obs: T·N rows then the zero row
   torch::Tensor hidden, cell;  // [T·N, H]
   torch::Tensor actions, logprobs, values, advantages, returns;  // [T·N]
+  ActionHeads heads;
 };
 FlatRollout flatten_rollout(const RecurrentRollout& rollout, const torch::Device& device);
 

@@ -85,6 +85,8 @@ void write_summary(const RunPaths& paths, const EvalStats& train_eval, const Eva
     summary[p + "max_return"] = number(stats->max);
     summary[p + "var_return"] = number(stats->var);
     summary[p + "episodes"] = stats->returns.size();
+    if (std::isfinite(stats->success_rate)) summary[p + "success_rate"] = stats->success_rate;
+    if (std::isfinite(stats->mean_progress)) summary[p + "mean_progress"] = stats->mean_progress;
   }
   summary["total_steps"] = total_steps;
   summary["updates"] = updates;

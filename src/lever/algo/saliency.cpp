@@ -85,8 +85,9 @@ bool explains_actor(SaliencyTarget target) { return target != SaliencyTarget::kC
 bool explains_critic(SaliencyTarget target) { return target != SaliencyTarget::kActor; }
 
 SaliencyMapper::SaliencyMapper(Policy& policy, const std::vector<int64_t>& obs_shape,
-                               const SaliencySettings& settings, const torch::Device& device)
-    : policy_(policy), settings_(settings), device_(device) {
+                               const SaliencySettings& settings, const torch::Device& device,
+                               ActionHeads heads)
+    : policy_(policy), settings_(settings), heads_(std::move(heads)), device_(device) {
   if (obs_shape.size() != 3) {
     throw UsageError("saliency needs image observations (height, width, channels)");
   }
@@ -226,7 +227,7 @@ void SaliencyMapper::gradient(const uint8_t* obs, const RecurrentState& state, i
   torch::Tensor total = torch::zeros({}, output.values.options());
   if (actor) {
     if (settings_.gradient_of == GradientOf::kChosenLogit) {
-      total = total + output.logits[0][action];
+      for (const int64_t column : heads_.columns(action)) total = total + output.logits[0][column];
     } else {
       total = total + output.logits.narrow(0, 0, actor_rows).diagonal().sum();
     }
@@ -291,7 +292,9 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
   {
     VecEnv envs(options);
     Rng rng = play_action_rng(request.seed);
-    SaliencyMapper mapper(*policy.net, agent_spec.obs_shape, request.settings, policy.device);
+    const ActionHeads heads(agent_spec);
+    SaliencyMapper mapper(*policy.net, agent_spec.obs_shape, request.settings, policy.device,
+                          ActionHeads(agent_spec));
     SaliencyMaps maps;
     torch::NoGradGuard no_grad;
     RecurrentState state = policy.net->initial_state(1);
@@ -302,8 +305,8 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
       const uint8_t* obs = observation.data_ptr<uint8_t>();
       const RecurrentState before = state;
       const auto out = policy.net->step(network_input(observation, policy.device), state);
-      sample_actions(torch::log_softmax(out.logits, 1).to(torch::kCPU).contiguous(), rng,
-                     request.deterministic, &action, &logprob);
+      heads.sample(heads.log_probs(out.logits).to(torch::kCPU).contiguous(), rng,
+                   request.deterministic, &action, &logprob);
       const auto map_started = Clock::now();
       mapper.compute(obs, before, action, maps);
       result.saliency_seconds +=

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lever/algo/play.h"
+#include "lever/nn/action_heads.h"
 #include "lever/nn/policy.h"
 #include "lever/viz/saliency_maps.h"
 
@@ -69,8 +70,10 @@ class SaliencyMapper {
  public:
   // obs_shape: height, width, channels of the policy's uint8 image observations. Throws UsageError
   // for a stride < 1 or non-positive sigmas.
+  // heads: the policy's action space, for the chosen action's logits (one per sub-action).
   SaliencyMapper(Policy& policy, const std::vector<int64_t>& obs_shape,
-                 const SaliencySettings& settings, const torch::Device& device);
+                 const SaliencySettings& settings, const torch::Device& device,
+                 ActionHeads heads = ActionHeads());
 
   // Maps of `obs` (height * width * channels bytes, the env's layout). `state` is the policy's
   // state before this observation (empty for feed-forward policies) and is not changed; `action`
@@ -95,6 +98,7 @@ class SaliencyMapper {
 
   Policy& policy_;
   SaliencySettings settings_;
+  ActionHeads heads_;
   torch::Device device_;
   int64_t height_, width_, channels_;
   SaliencyGrid grid_;

@@ -26,7 +26,17 @@ TrainResult run(const Config& config, const RunPaths& paths, const TrainingState
 
 TrainResult train_run(const Config& config, const std::filesystem::path& run_dir,
                       const TrainOptions& options) {
-  find_env(config.str("env"));  // an unknown env id fails before anything is written
+  // An unknown env or an option it refuses fails before anything is written, naming the file.
+  try {
+    find_env(config.str("env"));
+  } catch (const UsageError& e) {
+    throw ConfigError(config.source_of("env") + ": key 'env': " + e.what());
+  }
+  try {
+    make_env(config.str("env"), vec_env_options(config, 1, 0).env_options);
+  } catch (const UsageError& e) {
+    throw ConfigError(config.source_of("env_options") + ": key 'env_options': " + e.what());
+  }
   const RunPaths paths = create_run_dir(run_dir, options.overwrite);
   nlohmann::json resolved = config.resolved();
   resolved[kReservedMetadataKey] = run_metadata(config.str("device"));

@@ -4,6 +4,8 @@
 // around the update (envs, rollout, evaluation, logs, checkpoints) is TrainingRun, as for PPO.
 #include "lever/algo/trpo.h"
 
+#include "lever/core/errors.h"
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -102,6 +104,10 @@ TrainResult train(const Config& config, const RunPaths& paths, const TrainingSta
 
   const int64_t T = hp.num_steps, N = hp.num_envs, B = T * N;
   Rollout rollout(T, N, run.envs.spec(), device);
+  if (rollout.heads.multi()) {
+    throw UsageError("policy trpo supports Discrete actions only; " + run.envs.spec().id +
+                     " has MultiDiscrete actions (use ppo or recurrent_ppo)");
+  }
   std::vector<int64_t> order(B);
   for (int64_t i = 0; i < B; ++i) order[i] = i;
   auto order_tensor = torch::from_blob(order.data(), {B}, torch::kInt64);

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -55,10 +56,13 @@ void print_result(const TrainResult& result, const std::filesystem::path& run_di
 }
 
 nlohmann::json eval_json(const EvalStats& stats) {
-  return {{"mean_return", stats.mean},        {"min_return", stats.min},
-          {"max_return", stats.max},          {"var_return", stats.var},
-          {"episodes", stats.returns.size()}, {"returns", stats.returns},
-          {"lengths", stats.lengths}};
+  nlohmann::json out = {{"mean_return", stats.mean},        {"min_return", stats.min},
+                        {"max_return", stats.max},          {"var_return", stats.var},
+                        {"episodes", stats.returns.size()}, {"returns", stats.returns},
+                        {"lengths", stats.lengths}};
+  if (std::isfinite(stats.success_rate)) out["success_rate"] = stats.success_rate;
+  if (std::isfinite(stats.mean_progress)) out["mean_progress"] = stats.mean_progress;
+  return out;
 }
 
 void list_envs(bool as_json) {
@@ -71,6 +75,8 @@ void list_envs(bool as_json) {
                           {"obs_dtype", spec.obs_type == ObsType::kF32 ? "float32" : "uint8"},
                           {"num_actions", spec.num_actions},
                           {"max_episode_steps", spec.max_episode_steps}};
+    // MultiDiscrete: the sub-action sizes (the env takes their flat index).
+    if (!spec.action_nvec.empty()) row["action_nvec"] = spec.action_nvec;
     nlohmann::json options = nlohmann::json::array();
     for (const auto& option : info.options) {
       options.push_back(
@@ -86,9 +92,10 @@ void list_envs(bool as_json) {
   for (const auto& row : all) {
     std::string shape;
     for (const auto& d : row["obs_shape"]) shape += (shape.empty() ? "" : "x") + d.dump();
-    std::printf("%-12s obs %s %s, %d actions, time limit %d\n",
-                row["id"].get<std::string>().c_str(), shape.c_str(),
-                row["obs_dtype"].get<std::string>().c_str(), row["num_actions"].get<int>(),
+    std::string actions = std::to_string(row["num_actions"].get<int>()) + " actions";
+    if (row.contains("action_nvec")) actions += " (MultiDiscrete " + row["action_nvec"].dump() + ")";
+    std::printf("%-12s obs %s %s, %s, time limit %d\n", row["id"].get<std::string>().c_str(),
+                shape.c_str(), row["obs_dtype"].get<std::string>().c_str(), actions.c_str(),
                 row["max_episode_steps"].get<int>());
     std::printf("    %s\n", row["description"].get<std::string>().c_str());
     if (row["options"].empty()) std::printf("    options: none\n");
@@ -371,9 +378,12 @@ int run(int argc, char** argv) {
     if (as_json) {
       std::cout << eval_json(stats).dump() << "\n";
     } else {
-      std::printf("%lld episodes on %s levels: mean %.3f  min %.3f  max %.3f  var %.3f\n",
+      std::printf("%lld episodes on %s levels: mean %.3f  min %.3f  max %.3f  var %.3f",
                   static_cast<long long>(stats.returns.size()), levels.c_str(), stats.mean,
                   stats.min, stats.max, stats.var);
+      if (std::isfinite(stats.success_rate)) std::printf("  success %.3f", stats.success_rate);
+      if (std::isfinite(stats.mean_progress)) std::printf("  progress %.3f", stats.mean_progress);
+      std::printf("\n");
     }
     return 0;
   }

@@ -116,6 +116,11 @@ std::vector<ConfigKey> build_schema() {
       Key("env", "use_sequential_levels", Type::kBool, false)
           .doc("Procgen games: a completed level continues into the next (seed + 997) instead of "
                "ending the episode."),
+      Key("env", "env_options", Type::kObject, json::object())
+          .doc("Options handed to the env as given, e.g. {\"arena_size\": 4} for "
+               "mortar_mayhem (`lever envs` lists every env's options and defaults); the env "
+               "checks names and values when it is made. For envs whose options are also keys "
+               "here (Procgen's, minigrid_memory's) either way works."),
       Key("env", "minigrid_size", Type::kInt, 9)
           .range(7, 101)
           .doc("minigrid_memory: the grid's side (MiniGrid's MemoryS9 = 9, MemoryS17Random = "
@@ -510,6 +515,8 @@ const char* type_phrase(Type type) {
       return "a string";
     case Type::kIntList:
       return "a list of integers";
+    case Type::kObject:
+      return "an object of names and values";
   }
   return "?";
 }
@@ -526,6 +533,8 @@ const char* type_name(Type type) {
       return "string";
     case Type::kIntList:
       return "int list";
+    case Type::kObject:
+      return "object";
   }
   return "?";
 }
@@ -628,6 +637,9 @@ json normalize(const ConfigKey& key, const json& value, const std::string& sourc
       }
       return list;
     }
+    case Type::kObject:
+      if (!value.is_object()) throw wrong_type();
+      return value;
   }
   throw std::logic_error("config: unhandled key type");
 }
@@ -801,6 +813,13 @@ void Config::apply_reference(const ReferenceSetting& setting, const std::string&
   values_[key.name] = value;
   sources_[found->second] = source;
   set_order_[found->second] = ++next_order_;
+}
+
+const std::string& Config::source_of(const std::string& key) const {
+  const auto& index = schema_index().canonical;
+  const auto found = index.find(key);
+  if (found == index.end()) throw std::logic_error("config: no key '" + key + "'");
+  return sources_[found->second];
 }
 
 void Config::apply_policy_defaults() {

@@ -10,7 +10,7 @@
 
 namespace lever {
 
-enum class ConfigType { kInt, kFloat, kBool, kString, kIntList };
+enum class ConfigType { kInt, kFloat, kBool, kString, kIntList, kObject };
 
 // One setting's documented home. For kIntList, min/max bound every element.
 struct ConfigKey {
@@ -60,6 +60,10 @@ class Config {
   bool flag(const std::string& key) const;
   const std::string& str(const std::string& key) const;
   std::vector<int64_t> int_list(const std::string& key) const;
+
+  // The file, --set or "defaults" that last gave a canonical key its value, for errors found
+  // once the config is loaded (an env refusing its options).
+  const std::string& source_of(const std::string& key) const;
 
   // Every canonical key with its value, defaults filled in: what a run writes to config.json.
   const nlohmann::json& resolved() const;

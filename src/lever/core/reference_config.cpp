@@ -102,6 +102,31 @@ const MinigridName kMinigridNames[] = {
 };
 const char* const kDefaultMinigridName = "MiniGrid-MemoryS9-v0";
 
+struct MemoryGymName {
+  const char* name;  // as memory_gym registers it with gymnasium
+  const char* env;
+  // Mystery Path has no agent_scale option in lever: its agent is drawn at the original's 0.25.
+  bool fixed_agent_scale;
+};
+
+const MemoryGymName kMemoryGymNames[] = {
+    {"MortarMayhem-v0", "mortar_mayhem", false},
+    {"MortarMayhem-Grid-v0", "mortar_mayhem_grid", false},
+    {"Endless-MortarMayhem-v0", "endless_mortar_mayhem", false},
+    {"MysteryPath-v0", "mystery_path", true},
+    {"MysteryPath-Grid-v0", "mystery_path_grid", true},
+    {"Endless-MysteryPath-v0", "endless_mystery_path", true},
+    {"SearingSpotlights-v0", "searing_spotlights", false},
+    {"Endless-SearingSpotlights-v0", "endless_searing_spotlights", false},
+};
+const double kMemoryGymAgentScale = 0.25;
+
+// As for Minigrid, the reference's model feeds the flattened conv output to the recurrent layer.
+const Implied& memory_gym_implied() {
+  static const Implied implied = {{"encoder", "nature"}, {"feature_dim", 0}};
+  return implied;
+}
+
 const char* const kValueLossCoefficient = "value_loss_coefficient";
 
 std::string compact(const json& value) {
@@ -210,17 +235,15 @@ class Translator {
     }
     const json& type = value.at("type");
     if (type == "MemoryGym") {
-      throw error(
-          "key 'environment.type' is \"MemoryGym\": lever has no Memory Gym envs yet; "
-          "the reference's types it reads are " +
-          join(env_type_names(), ", "));
+      memory_gym(value);
+      return;
     }
     const auto found =
         std::find_if(env_types().begin(), env_types().end(),
                      [&](const EnvType& known) { return type.is_string() && type == known.type; });
     if (found == env_types().end()) {
       throw error("key 'environment.type' must be one of " + join(env_type_names(), ", ") +
-                  " (Memory Gym is not supported yet); got " + compact(type));
+                  ", MemoryGym; got " + compact(type));
     }
     const bool minigrid = std::string(found->type) == "Minigrid";
     section(value, "environment", {"type"}, {"name"});
@@ -251,6 +274,48 @@ class Translator {
       imply("minigrid_size", chosen->size, "environment.name");
       imply("minigrid_random_length", chosen->random_length, "environment.name");
     }
+  }
+
+  // The reference's Memory Gym wrapper: gymnasium's id in `name` and the env's reset options in
+  // `reset_params`, where start-seed and num-seeds pick the range of level seeds drawn.
+  void memory_gym(const json& value) {
+    section(value, "environment", {"type", "name"}, {"reset_params"});
+    const json& name = value.at("name");
+    const MemoryGymName* chosen = nullptr;
+    std::vector<std::string> names;
+    for (const MemoryGymName& known : kMemoryGymNames) {
+      names.push_back(known.name);
+      if (name.is_string() && name == known.name) chosen = &known;
+    }
+    if (chosen == nullptr) {
+      throw error("key 'environment.name' must be one of " + join(names, ", ") + "; got " +
+                  compact(name));
+    }
+    set("env", chosen->env, "environment.name");
+    for (const auto& [key, implied] : memory_gym_implied()) imply(key, implied, "environment.type");
+    if (!value.contains("reset_params")) return;
+    const json& params = value.at("reset_params");
+    if (!params.is_object()) {
+      throw error("key 'environment.reset_params' must be a mapping of the env's options; got " +
+                  compact(params));
+    }
+    json options = json::object();
+    for (const auto& [key, param] : params.items()) {
+      const std::string given_as = "environment.reset_params." + key;
+      if (key == "start-seed") {
+        set("start_level", param, given_as);
+      } else if (key == "num-seeds") {
+        set("num_levels", param, given_as);
+      } else if (key == "agent_scale" && chosen->fixed_agent_scale) {
+        if (!param.is_number() || param.get<double>() != kMemoryGymAgentScale) {
+          throw error("key '" + given_as + "' must be 0.25 for " + chosen->name +
+                      " (lever draws its agent at the original's scale); got " + compact(param));
+        }
+      } else {
+        options[key] = param;
+      }
+    }
+    if (!options.empty()) set("env_options", options, "environment.reset_params");
   }
 
   void recurrence(const json& value) {
@@ -350,8 +415,16 @@ std::string reference_keys_markdown() {
                     (known.random_length ? ", random length" : "") + ")");
   }
   out << "| `environment.name` | `minigrid_size`, `minigrid_random_length` | Minigrid only: "
-      << join(names, ", ") << "; default " << code(kDefaultMinigridName) << " |\n"
-      << "| `environment.type: MemoryGym` | | not supported yet |\n";
+      << join(names, ", ") << "; default " << code(kDefaultMinigridName) << " |\n";
+  std::vector<std::string> memory_gym;
+  for (const MemoryGymName& known : kMemoryGymNames) {
+    memory_gym.push_back(code(known.name) + " → " + code(known.env));
+  }
+  out << "| `environment.type: MemoryGym` with `environment.name` | `env`; unless given "
+      << implied_list(memory_gym_implied()) << " | " << join(memory_gym, ", ") << " |\n"
+      << "| `environment.reset_params` | `env_options` | the env's options by their own names "
+         "(`lever envs`); `start-seed` → `start_level`, `num-seeds` → `num_levels`; Mystery "
+         "Path's `agent_scale` must be 0.25 |\n";
   return out.str();
 }
 

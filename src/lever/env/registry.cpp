@@ -10,6 +10,9 @@
 #include "lever/env/classic/cartpole_masked.h"
 #include "lever/env/classic/poc_memory.h"
 #include "lever/env/grid/minigrid_memory.h"
+#include "lever/env/memorygym/mortar_mayhem.h"
+#include "lever/env/memorygym/mystery_path.h"
+#include "lever/env/memorygym/searing_spotlights.h"
 #include "lever/env/procgen/games.h"
 
 namespace lever {
@@ -20,6 +23,14 @@ const std::vector<EnvInfo>& env_registry() {
       cartpole_masked_info(),
       poc_memory_info(),
       minigrid_memory_info(),
+      memorygym::mortar_mayhem_info(),
+      memorygym::mortar_mayhem_grid_info(),
+      memorygym::endless_mortar_mayhem_info(),
+      memorygym::mystery_path_info(),
+      memorygym::mystery_path_grid_info(),
+      memorygym::endless_mystery_path_info(),
+      memorygym::searing_spotlights_info(),
+      memorygym::endless_searing_spotlights_info(),
       procgen::bigfish_info(),
       procgen::coinrun_info(),
       procgen::bossfight_info(),

@@ -89,6 +89,7 @@ void VecEnv::step_range(int64_t begin, int64_t end, const int64_t* actions) {
       record.length = slot.length;
       record.level_seed = slot.level_seed;
       record.level_complete = result.level_complete;
+      record.progress = result.progress;
       record.terminated = result.terminated;
       record.truncated = truncated;
       record.env_index = static_cast<int>(i);

@@ -22,6 +22,7 @@ struct EpisodeRecord {
   int64_t length = 0;
   uint64_t level_seed = 0;
   bool level_complete = false;
+  int progress = -1;  // the task's progress counter at the end (StepResult::progress)
   bool terminated = false;
   bool truncated = false;
   int env_index = 0;

@@ -185,6 +185,7 @@ AtariPreprocessing::AtariPreprocessing(std::unique_ptr<ArcadeGame> game, std::st
   spec_.frame_stack = options.frame_stack;
   spec_.num_actions = game_->spec().num_actions;
   spec_.max_episode_steps = kMaxEpisodeFrames / options.frame_skip;
+  spec_.reports_success = game_->spec().reports_success;
 
   const size_t screen_bytes = game_->spec().obs_bytes();
   const size_t src_pixels = static_cast<size_t>(src_width_) * src_height_;

@@ -10,6 +10,7 @@ PocMemory::PocMemory() {
   spec_.obs_type = ObsType::kF32;
   spec_.num_actions = 2;
   spec_.max_episode_steps = kTimeLimit;
+  spec_.reports_success = true;
 }
 
 void PocMemory::write_observation(void* obs) const {

@@ -7,6 +7,7 @@
 
 #include "lever/core/errors.h"
 #include "lever/core/rng.h"
+#include "lever/env/env_options.h"
 
 namespace lever {
 namespace {
@@ -21,16 +22,11 @@ constexpr Color kRed{255, 0, 0};
 constexpr Color kBlack{0, 0, 0};
 constexpr int kDirVec[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
 
-[[noreturn]] void option_error(const std::string& option, const std::string& requirement,
-                               const std::string& got) {
-  throw UsageError("env 'minigrid_memory': " + option + " must be " + requirement + ", got " + got);
-}
-
-const char* const kSizeRequirement = "an odd integer in [7, 101]";
-
-void check_size(int64_t size) {
-  if (size < MinigridMemory::kMinSize || size > MinigridMemory::kMaxSize || size % 2 == 0) {
-    option_error("minigrid_size", kSizeRequirement, std::to_string(size));
+void check_size(const nlohmann::json& size) {
+  if (!size.is_number_integer() || size.get<int64_t>() < MinigridMemory::kMinSize ||
+      size.get<int64_t>() > MinigridMemory::kMaxSize || size.get<int64_t>() % 2 == 0) {
+    EnvOptionReader("minigrid_memory", nlohmann::json::object())
+        .fail("minigrid_size", "an odd integer in [7, 101]", size);
   }
 }
 
@@ -149,19 +145,13 @@ void blit(uint8_t* dst, int dst_width, int x0, int y0, const uint8_t* tile, int 
 }  // namespace
 
 MinigridMemory::Options MinigridMemory::parse_options(const nlohmann::json& o) {
+  const EnvOptionReader read("minigrid_memory", o);
   Options options;
   if (o.contains("minigrid_size")) {
-    const nlohmann::json& v = o.at("minigrid_size");
-    if (!v.is_number_integer()) option_error("minigrid_size", kSizeRequirement, v.dump());
-    const int64_t size = v.get<int64_t>();
-    check_size(size);
-    options.size = static_cast<int>(size);
+    check_size(o.at("minigrid_size"));
+    options.size = o.at("minigrid_size").get<int>();
   }
-  if (o.contains("minigrid_random_length")) {
-    const nlohmann::json& v = o.at("minigrid_random_length");
-    if (!v.is_boolean()) option_error("minigrid_random_length", "true or false", v.dump());
-    options.random_length = v.get<bool>();
-  }
+  options.random_length = read.flag("minigrid_random_length", options.random_length);
   return options;
 }
 
@@ -175,6 +165,7 @@ MinigridMemory::MinigridMemory(const Options& options)
   spec_.obs_type = ObsType::kU8Image;
   spec_.num_actions = kNumActions;
   spec_.max_episode_steps = 5 * size_ * size_;
+  spec_.reports_success = true;
   observation_tiles();  // build the shared tiles now rather than inside the first step
 }
 

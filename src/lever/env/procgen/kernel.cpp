@@ -77,6 +77,7 @@ ProcgenGame::ProcgenGame(const GameInfo& info, const Options& options, float wor
   spec_.obs_type = ObsType::kU8Image;
   spec_.num_actions = kNumActions;
   spec_.max_episode_steps = timeout;
+  spec_.reports_success = true;
   entities_.reserve(256);
 }
 
