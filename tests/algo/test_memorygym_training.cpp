@@ -26,18 +26,17 @@ using testing::ScratchDir;
 // mystery_path moves freely (MultiDiscrete {3, 3}); 24-step episodes so several end per rollout.
 Config mystery_path_config(const std::string& policy,
                            const std::vector<std::string>& overrides = {}) {
-  const nlohmann::json j = {
-      {"env", "mystery_path"},   {"env_options", {{"max_steps", 24}}},
-      {"policy", policy},        {"encoder", "nature"},
-      {"feature_dim", 32},       {"seed", 5},
-      {"device", "cpu"},         {"num_updates", 2},
-      {"num_envs", 4},           {"num_steps", 32},
-      {"num_epochs", 2},         {"num_minibatches", 2},
-      {"sequence_length", 8},    {"layer_type", "gru"},
-      {"hidden_state_size", 16}, {"hidden_layer_size", 16},
-      {"torch_threads", 1},      {"num_threads", 1},
-      {"eval_every", 1},         {"eval_episodes", 4},
-      {"eval_num_envs", 4},      {"checkpoint_every", 0}};
+  const nlohmann::json j = {{"env", "mystery_path"},   {"env_options", {{"max_steps", 24}}},
+                            {"policy", policy},        {"encoder", "nature"},
+                            {"feature_dim", 32},       {"seed", 5},
+                            {"device", "cpu"},         {"num_updates", 2},
+                            {"num_envs", 4},           {"num_steps", 32},
+                            {"num_epochs", 2},         {"num_minibatches", 2},
+                            {"sequence_length", 8},    {"layer_type", "gru"},
+                            {"hidden_state_size", 16}, {"hidden_layer_size", 16},
+                            {"torch_threads", 1},      {"num_threads", 1},
+                            {"eval_every", 1},         {"eval_episodes", 4},
+                            {"eval_num_envs", 4},      {"checkpoint_every", 0}};
   return Config::from_json(j, "mystery_path test config", overrides);
 }
 
@@ -45,7 +44,8 @@ TEST(MemoryGymRun, MultiDiscreteRunsLogSuccessAndProgressResumeAndPlay) {
   for (const char* policy : {"ppo", "recurrent_ppo"}) {
     SCOPED_TRACE(policy);
     ScratchDir dir;
-    const TrainResult whole = train_run(mystery_path_config(policy), dir / "whole", quiet_options());
+    const TrainResult whole =
+        train_run(mystery_path_config(policy), dir / "whole", quiet_options());
     ASSERT_TRUE(whole.finished);
 
     const CsvTable metrics = metrics_without_sps(dir / "whole");
@@ -131,8 +131,8 @@ TEST(MemoryGymRun, AnOptionTheEnvRefusesFailsBeforeTheRunStartsNamingFileAndKey)
   EXPECT_FALSE(std::filesystem::exists(dir / "run"));
   const Config typo = Config::from_json(
       {{"env", "mystery_path"}, {"env_options", {{"show_gaol", true}}}}, "mp.json");
-  const std::string message = testing::thrown_message<ConfigError>(
-      [&] { train_run(typo, dir / "run", quiet_options()); });
+  const std::string message =
+      testing::thrown_message<ConfigError>([&] { train_run(typo, dir / "run", quiet_options()); });
   EXPECT_EQ(message.rfind("mp.json: key 'env_options': ", 0), 0u) << message;
   EXPECT_NE(message.find("show_gaol"), std::string::npos) << message;
 }

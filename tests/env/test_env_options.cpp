@@ -37,8 +37,9 @@ TEST(EnvOptionReader, MistakesNameEnvOptionRequirementAndValue) {
             "env 'toy': size must be an integer in [2, 6], got 2.5");
   EXPECT_EQ(message({{"steps", 0}}, [](const auto& r) { r.integer("steps", 5, 1, INT_MAX); }),
             "env 'toy': steps must be an integer >= 1, got 0");
-  EXPECT_EQ(message({{"health", 0}}, [](const auto& r) { r.number("health", 5, 0, HUGE_VAL, true); }),
-            "env 'toy': health must be a number in (0.0, inf), got 0");
+  EXPECT_EQ(
+      message({{"health", 0}}, [](const auto& r) { r.number("health", 5, 0, HUGE_VAL, true); }),
+      "env 'toy': health must be a number in (0.0, inf), got 0");
   EXPECT_EQ(message({{"speed", 15}}, [](const auto& r) { r.number("speed", 3, 1, 14); }),
             "env 'toy': speed must be a number in [1.0, 14.0], got 15");
   EXPECT_EQ(
@@ -46,8 +47,9 @@ TEST(EnvOptionReader, MistakesNameEnvOptionRequirementAndValue) {
       "env 'toy': reward must be a finite number, got \"x\"");
   EXPECT_EQ(message({{"show", 1}}, [](const auto& r) { r.flag("show", false); }),
             "env 'toy': show must be true or false, got 1");
-  const std::string choices = "env 'toy': counts must be an integer in [1, 10] or a non-empty list "
-                              "of them, got ";
+  const std::string choices =
+      "env 'toy': counts must be an integer in [1, 10] or a non-empty list "
+      "of them, got ";
   EXPECT_EQ(message({{"counts", json::array()}},
                     [](const auto& r) { r.integer_choices("counts", {1}, 1, 10); }),
             choices + "[]");

@@ -1,5 +1,3 @@
-#include "lever/nn/action_heads.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 #include "lever/core/config.h"
 #include "lever/core/errors.h"
 #include "lever/env/vec_env.h"
+#include "lever/nn/action_heads.h"
 
 namespace lever {
 namespace {
@@ -21,7 +20,8 @@ TEST(ActionHeads, OneHeadIsThePlainCategorical) {
   EXPECT_TRUE(torch::equal(heads.log_probs(logits), torch::log_softmax(logits, 1)));
   const torch::Tensor actions = torch::tensor({2, 0}, torch::kInt64);
   const torch::Tensor lp = heads.log_prob_of(heads.log_probs(logits), actions);
-  EXPECT_TRUE(torch::equal(lp, torch::log_softmax(logits, 1).gather(1, actions.unsqueeze(1)).squeeze(1)));
+  EXPECT_TRUE(
+      torch::equal(lp, torch::log_softmax(logits, 1).gather(1, actions.unsqueeze(1)).squeeze(1)));
   EXPECT_EQ(heads.columns(2), std::vector<int64_t>{2});
 }
 
@@ -55,8 +55,7 @@ TEST(ActionHeads, MultiDiscreteSumsLogProbabilitiesAndEntropiesOfIndependentHead
 TEST(ActionHeads, SamplesEachHeadOnItsOwn) {
   const ActionHeads heads(std::vector<int64_t>{2, 3});
   // Head 0: p = (0.25, 0.75); head 1: p = (0.5, 0.3, 0.2).
-  const torch::Tensor row =
-      torch::tensor({0.25f, 0.75f, 0.5f, 0.3f, 0.2f}).log().view({1, 5});
+  const torch::Tensor row = torch::tensor({0.25f, 0.75f, 0.5f, 0.3f, 0.2f}).log().view({1, 5});
   constexpr int kDraws = 30000;
   const torch::Tensor log_probs = row.repeat({kDraws, 1}).contiguous();
   std::vector<int64_t> actions(kDraws);
@@ -68,8 +67,8 @@ TEST(ActionHeads, SamplesEachHeadOnItsOwn) {
     ASSERT_GE(actions[i], 0);
     ASSERT_LT(actions[i], 6);
     ++counts[actions[i]];
-    const double p = (actions[i] / 3 == 0 ? 0.25 : 0.75) *
-                     std::vector<double>{0.5, 0.3, 0.2}[actions[i] % 3];
+    const double p =
+        (actions[i] / 3 == 0 ? 0.25 : 0.75) * std::vector<double>{0.5, 0.3, 0.2}[actions[i] % 3];
     ASSERT_NEAR(logprobs[i], std::log(p), 1e-5);
   }
   // Joint frequencies are the products (sd of each <= 0.003 at 30000 draws).

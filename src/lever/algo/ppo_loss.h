@@ -2,11 +2,10 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "lever/nn/action_heads.h"
-
 #include <vector>
 
 #include "lever/log/metrics_sink.h"
+#include "lever/nn/action_heads.h"
 
 namespace lever {
 

@@ -294,7 +294,7 @@ SaliencyVideoResult write_saliency_video(const LoadedPolicy& policy,
     Rng rng = play_action_rng(request.seed);
     const ActionHeads heads(agent_spec);
     SaliencyMapper mapper(*policy.net, agent_spec.obs_shape, request.settings, policy.device,
-                          ActionHeads(agent_spec));
+                          heads);
     SaliencyMaps maps;
     torch::NoGradGuard no_grad;
     RecurrentState state = policy.net->initial_state(1);

@@ -4,11 +4,11 @@
 // around the update (envs, rollout, evaluation, logs, checkpoints) is TrainingRun, as for PPO.
 #include "lever/algo/trpo.h"
 
-#include "lever/core/errors.h"
-
 #include <chrono>
 #include <cmath>
 #include <limits>
+
+#include "lever/core/errors.h"
 
 namespace lever {
 namespace {

@@ -33,7 +33,8 @@ ActionHeads::ActionHeads(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) 
   if (sizes_.empty()) throw UsageError("an action space needs at least one sub-action");
   int64_t offset = 0;
   for (int64_t size : sizes_) {
-    if (size < 1) throw UsageError("a sub-action needs at least one choice, got " + std::to_string(size));
+    if (size < 1)
+      throw UsageError("a sub-action needs at least one choice, got " + std::to_string(size));
     offsets_.push_back(offset);
     offset += size;
   }
@@ -95,7 +96,8 @@ void ActionHeads::sample(const torch::Tensor& log_probs, Rng& rng, bool determin
 std::vector<int64_t> ActionHeads::columns(int64_t action) const {
   if (!multi()) return {action};
   std::vector<int64_t> out;
-  for (size_t i = 0; i < sizes_.size(); ++i) out.push_back((action / strides_[i]) % sizes_[i] + offsets_[i]);
+  for (size_t i = 0; i < sizes_.size(); ++i)
+    out.push_back((action / strides_[i]) % sizes_[i] + offsets_[i]);
   return out;
 }
 

@@ -113,7 +113,8 @@ MortarMayhem::Options MortarMayhem::parse_options(Variant variant, const nlohman
   o.allowed_commands = read.integer("allowed_commands", o.allowed_commands, 4, 9);
   const double kInf = HUGE_VAL;
   if (variant == Variant::kEndless) {
-    o.initial_command_count = read.integer("initial_command_count", o.initial_command_count, 1, 1000);
+    o.initial_command_count =
+        read.integer("initial_command_count", o.initial_command_count, 1, 1000);
     o.max_steps = read.integer("max_steps", o.max_steps, -1, 1000000000);
   } else {
     o.command_count = read.integer_choices("command_count", o.command_count, 1, 1000);

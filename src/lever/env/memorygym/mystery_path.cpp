@@ -578,33 +578,31 @@ std::vector<EnvOptionInfo> finite_options(bool grid) {
   return options;
 }
 
-}  // namespace
-
-EnvInfo mystery_path_info() {
+EnvInfo finite_info(bool grid, const char* description) {
   EnvInfo info;
-  info.id = "mystery_path";
-  info.description =
-      "Memory Gym Mystery Path: find an invisible path across a 7x7 grid from one border to the "
-      "opposite; stepping off shows a red cross and returns the agent to the origin; +0.1 per new "
-      "tile, +1 at the goal; free movement MultiDiscrete {3, 3}, 84x84 RGB, 512 steps";
-  info.options = finite_options(false);
-  info.make = [](const nlohmann::json& options) {
-    return std::make_unique<MysteryPath>(MysteryPath::parse_options(options, false), false);
+  info.id = grid ? "mystery_path_grid" : "mystery_path";
+  info.description = description;
+  info.options = finite_options(grid);
+  info.make = [grid](const nlohmann::json& options) {
+    return std::make_unique<MysteryPath>(MysteryPath::parse_options(options, grid), grid);
   };
   return info;
 }
 
+}  // namespace
+
+EnvInfo mystery_path_info() {
+  return finite_info(
+      false,
+      "Memory Gym Mystery Path: find an invisible path across a 7x7 grid from one border to the "
+      "opposite; stepping off shows a red cross and returns the agent to the origin; +0.1 per new "
+      "tile, +1 at the goal; free movement MultiDiscrete {3, 3}, 84x84 RGB, 512 steps");
+}
+
 EnvInfo mystery_path_grid_info() {
-  EnvInfo info;
-  info.id = "mystery_path_grid";
-  info.description =
-      "Memory Gym Mystery Path on the grid: as mystery_path with one cell per move (noop, rotate "
-      "left, rotate right, forward), 128 steps";
-  info.options = finite_options(true);
-  info.make = [](const nlohmann::json& options) {
-    return std::make_unique<MysteryPath>(MysteryPath::parse_options(options, true), true);
-  };
-  return info;
+  return finite_info(true,
+                     "Memory Gym Mystery Path on the grid: as mystery_path with one cell per move "
+                     "(noop, rotate left, rotate right, forward), 128 steps");
 }
 
 EnvInfo endless_mystery_path_info() {
